@@ -1,0 +1,176 @@
+"""Workflow records: the audit event chain, SLA clocks, and the notification outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from workflow.states import ClockName, ClockStatus, Role, State, TimeUnit
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class Event(models.Model):
+    """One append-only entry of a complaint's audit trail.
+
+    `hash` is sha256 over `prev_hash` and the canonical JSON of the event's fields (see
+    workflow.audit), so a changed or removed event breaks the chain from that point on.
+    """
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.PROTECT, related_name="events"
+    )
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    occurred_at = models.DateTimeField()
+    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=State.choices, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["complaint", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "seq"], name="one_event_per_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}#{self.seq} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("audit events are append-only")
+
+
+class ClockQuerySet(QuerySet["Clock"]):
+    def with_status(self, now: dt.datetime) -> ClockQuerySet:
+        """Annotate `status_at` with the one definition of a clock's status (see Clock.status)."""
+        return self.annotate(
+            status_at=Case(
+                When(stopped_at__isnull=False, stopped_at__lte=models.F("due_at"),
+                     then=Value(ClockStatus.MET)),
+                When(stopped_at__isnull=False, then=Value(ClockStatus.BREACHED)),
+                When(paused_at__isnull=False, then=Value(ClockStatus.PAUSED)),
+                When(due_at__lt=now, then=Value(ClockStatus.BREACHED)),
+                When(warn_at__lte=now, then=Value(ClockStatus.AT_RISK)),
+                default=Value(ClockStatus.RUNNING),
+                output_field=models.CharField(),
+            )
+        )
+
+    def open(self) -> ClockQuerySet:
+        return self.filter(stopped_at__isnull=True)
+
+    def breached(self, now: dt.datetime) -> ClockQuerySet:
+        return self.filter(
+            Q(stopped_at__isnull=False, stopped_at__gt=models.F("due_at"))
+            | Q(stopped_at__isnull=True, paused_at__isnull=True, due_at__lt=now)
+        )
+
+
+class Clock(models.Model):
+    """One SLA clock of one complaint, copied from the pinned standard when it starts.
+
+    Deadlines are absolute timestamps, so "overdue" is a query, not a timer.
+    """
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="clocks"
+    )
+    name = models.CharField(max_length=30, choices=ClockName.choices)
+    cycle = models.PositiveSmallIntegerField(default=1)
+    duration = models.PositiveIntegerField()
+    unit = models.CharField(max_length=20, choices=TimeUnit.choices)
+    warning_fraction = models.DecimalField(max_digits=3, decimal_places=2)
+    pausable = models.BooleanField(default=False)
+    ceiling = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.FloatField(default=0)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    extended_by = models.PositiveIntegerField(default=0)
+    extension_reason = models.TextField(blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClockQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["complaint", "started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "name", "cycle"], name="one_clock_cycle"),
+        ]
+        indexes = [
+            # The sweeper's and the dashboards' queries: open clocks by deadline.
+            models.Index(fields=["due_at"], condition=Q(stopped_at__isnull=True),
+                         name="clock_open_due"),
+            models.Index(fields=["warn_at"], condition=Q(stopped_at__isnull=True,
+                         warned_at__isnull=True), name="clock_open_warn"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_name_display()} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    def status(self, now: dt.datetime) -> ClockStatus:
+        """Must agree with ClockQuerySet.with_status."""
+        if self.stopped_at is not None:
+            return ClockStatus.MET if self.stopped_at <= self.due_at else ClockStatus.BREACHED
+        if self.paused_at is not None:
+            return ClockStatus.PAUSED
+        if self.due_at < now:
+            return ClockStatus.BREACHED
+        if self.warn_at <= now:
+            return ClockStatus.AT_RISK
+        return ClockStatus.RUNNING
+
+
+class Notification(models.Model):
+    """An outbox row written in the transaction of the event that causes it; a worker
+    delivers it after commit, so a rolled-back change never sends mail."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        DEAD = "dead", _("Dead letter")
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="notifications")
+    recipient = models.EmailField()
+    recipient_role = models.CharField(max_length=20, choices=Role.choices)
+    template = models.CharField(max_length=60)
+    language = models.CharField(max_length=10, default="id")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"),
+                         name="notification_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.recipient} ({self.status})"

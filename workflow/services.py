@@ -1,0 +1,268 @@
+"""The one write path for complaints.
+
+`complaint_submit` creates a complaint; `complaint_transition` performs every action of the
+workflow table. Both run in one transaction: lock, check, apply, audit, clocks, outbox. The
+REST API, staff pages, Open311, the admin and the sweeper call these and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from complaints.identifiers import new_access_token, new_tracking_number
+from complaints.models import (
+    STAFF_INTAKE_CHANNELS,
+    Channel,
+    Complaint,
+    Feedback,
+    Reporter,
+    Service,
+    Visibility,
+)
+from workflow import audit, clocks, notifications, payloads, permissions
+from workflow.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from workflow.permissions import Actor
+from workflow.states import Action, ClockName, Role
+
+CITIZEN_CHANNELS = (Channel.WEB, Channel.API, Channel.OPEN311)
+REPORTER_FIELDS = ("name", "email", "phone", "id_number", "address")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    complaint: Complaint
+    access_token: str  # shown to the citizen once; only its hash is stored
+
+
+def complaint_submit(
+    *,
+    actor: Actor,
+    service: Service,
+    title: str,
+    description: str,
+    visibility: str = Visibility.PUBLIC,
+    channel: str | None = None,
+    reporter: Mapping[str, Any] | None = None,
+    location_text: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    received_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    referred_from: Complaint | None = None,
+) -> Submitted:
+    """Receive a complaint: tracking number and access token, pinned standard, first event,
+    clocks started, acknowledgement queued."""
+    now = now or timezone.now()
+    role = permissions.may_submit(actor)
+    if role is None:
+        raise NotPermitted("You may not submit complaints.")
+    channel = _channel(role, channel, referred_from)
+    received_at = _received_at(role, received_at, now)
+    fields = _submission_fields(title, description, visibility, location_text, latitude,
+                                longitude)
+    if not service.is_active:
+        raise InvalidInput("This service no longer takes complaints.", errors={"service": "inactive"})
+    standard = service.standard_on(timezone.localtime(received_at, service.agency.zone).date())
+    if standard is None:
+        raise InvalidInput("This service has no published standard in force yet.",
+                           errors={"service": "no standard in force"})
+    token, token_hash = new_access_token()
+    with transaction.atomic():
+        complaint = Complaint.objects.create(
+            tracking_number=_unused_tracking_number(), access_token_hash=token_hash,
+            agency=service.agency, service=service, standard=standard, channel=channel,
+            received_at=received_at, **fields,
+        )
+        contact = _reporter_fields(reporter)
+        if any(contact[k] for k in REPORTER_FIELDS):
+            Reporter.objects.create(complaint=complaint, **contact)
+        record = {
+            "service": service.code, "standard_version": standard.version, "channel": channel,
+            "visibility": complaint.visibility, "received_at": audit.format_time(received_at),
+        }
+        if referred_from is not None:
+            record["referred_from"] = referred_from.tracking_number
+        event = audit.append_event(complaint, action="submit", actor=actor, role=role, now=now,
+                                   to_state=complaint.state, payload=record)
+        # Clocks count from the real time of receipt, which staff intake may put in the past.
+        for name in (ClockName.VERIFY, ClockName.STATUTORY_ANSWER, ClockName.RESOLUTION):
+            clocks.start(complaint, name, received_at)
+        notifications.queue(complaint, event)
+    return Submitted(complaint, token)
+
+
+def _channel(role: Role, channel: str | None, referred_from: Complaint | None) -> str:
+    if referred_from is not None:
+        return Channel.REFERRAL
+    allowed = CITIZEN_CHANNELS if role == Role.CITIZEN else STAFF_INTAKE_CHANNELS
+    channel = channel or allowed[0]
+    if channel not in allowed:
+        raise InvalidInput("This channel cannot be used here.",
+                           errors={"channel": f"one of {[str(c) for c in allowed]}"})
+    return channel
+
+
+def _received_at(role: Role, received_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    if received_at is None:
+        return now
+    if role == Role.CITIZEN:
+        raise InvalidInput("Only staff recording a complaint may set the time of receipt.",
+                           errors={"received_at": "not allowed"})
+    if timezone.is_naive(received_at):
+        raise InvalidInput("received_at needs a time zone.", errors={"received_at": "naive"})
+    if received_at > now:
+        raise InvalidInput("received_at cannot be in the future.",
+                           errors={"received_at": "in the future"})
+    return received_at
+
+
+def _submission_fields(
+    title: str, description: str, visibility: str, location_text: str, latitude: Any,
+    longitude: Any,
+) -> dict[str, Any]:
+    text = {"title": title, "description": description, "location_text": location_text}
+    cleaned = {k: payloads._text(text, k, required=k != "location_text") for k in text}
+    if len(cleaned["title"]) > 200 or len(cleaned["location_text"]) > 300:
+        raise InvalidInput("Title or location is too long.",
+                           errors={"title": "at most 200", "location_text": "at most 300"})
+    if visibility not in Visibility.values:
+        raise InvalidInput("visibility is not known.",
+                           errors={"visibility": f"one of {Visibility.values}"})
+    cleaned["visibility"] = visibility
+    cleaned["latitude"] = _coordinate("latitude", latitude, 90)
+    cleaned["longitude"] = _coordinate("longitude", longitude, 180)
+    return cleaned
+
+
+def _coordinate(name: str, value: Any, limit: int) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or abs(number) > limit:
+        raise InvalidInput(f"{name} must be a number from -{limit} to {limit}.",
+                           errors={name: f"from -{limit} to {limit}"})
+    return number
+
+
+def _reporter_fields(reporter: Mapping[str, Any] | None) -> dict[str, Any]:
+    reporter = reporter or {}
+    fields: dict[str, Any] = {k: payloads._text(reporter, k, required=False)[:300]
+                              for k in REPORTER_FIELDS}
+    fields["consent_to_share"] = bool(reporter.get("consent_to_share", False))
+    return fields
+
+
+def _unused_tracking_number() -> str:
+    while True:
+        number = new_tracking_number()
+        if not Complaint.objects.filter(tracking_number=number).exists():
+            return number
+
+
+def complaint_transition(
+    *,
+    complaint: Complaint | int,
+    action: str,
+    actor: Actor,
+    payload: Mapping[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> Complaint:
+    """Perform one workflow action. Raises NotPermitted (403), TransitionNotAllowed (409) or
+    InvalidInput (400); on any error nothing is written."""
+    now = now or timezone.now()
+    if action not in payloads.VALIDATORS:
+        raise InvalidInput(f"Unknown action {action!r}.", errors={"action": "unknown"})
+    with transaction.atomic():
+        # The row lock serialises every change to one complaint: the loser of a race waits,
+        # then sees the winner's state and fails cleanly instead of overwriting it.
+        locked = (Complaint.objects.select_for_update(of=("self",))
+                  .select_related("agency", "unit", "standard")
+                  .get(pk=complaint if isinstance(complaint, int) else complaint.pk))
+        locked.evaluated_at = now
+        # The state decides first: an action impossible now is 409 for everyone; one that
+        # is possible, but not for this actor, is 403.
+        method = getattr(locked, action)
+        if not can_proceed(method):
+            raise TransitionNotAllowed(
+                f"{Action(action).label} is not possible while the complaint is {locked.state}.",
+                available=available_actions(locked, actor, now=now),
+            )
+        role = permissions.acting_role(actor, action, locked)
+        if role is None:
+            raise NotPermitted(f"You may not {Action(action).label.lower()} this complaint.")
+        data, record = payloads.VALIDATORS[action](payload or {}, locked)
+        from_state = locked.state
+        method(now=now, data=data)
+        locked.save()
+        clocks.apply(locked, action, now, data)
+        _side_records(locked, action, actor, data, now)
+        event = audit.append_event(locked, action=action, actor=actor, role=role, now=now,
+                                   from_state=from_state, to_state=locked.state, payload=record)
+        notifications.queue(locked, event)
+    return locked
+
+
+def _side_records(
+    complaint: Complaint, action: str, actor: Actor, data: dict[str, Any], now: dt.datetime
+) -> None:
+    if action == Action.ACCEPT:
+        Feedback.objects.create(complaint=complaint, rating=data["rating"],
+                                comment=data["comment"], created_at=now)
+    elif action == Action.REFER and data.get("service") is not None:
+        linked = _open_referral(complaint, actor, data["service"], now)
+        complaint.referred_to = linked
+        complaint.save(update_fields=["referred_to"])
+
+
+def _open_referral(complaint: Complaint, actor: Actor, service: Service, now: dt.datetime
+                   ) -> Complaint:
+    reporter = Reporter.objects.filter(complaint=complaint).first()
+    contact = {k: getattr(reporter, k) for k in (*REPORTER_FIELDS, "consent_to_share")} \
+        if reporter else None
+    linked = complaint_submit(
+        actor=actor, service=service, title=complaint.title,
+        description=complaint.description, visibility=complaint.visibility, reporter=contact,
+        location_text=complaint.location_text, latitude=complaint.latitude,
+        longitude=complaint.longitude, now=now, referred_from=complaint,
+    ).complaint
+    # The citizen's one access token opens both complaints.
+    Complaint.objects.filter(pk=linked.pk).update(access_token_hash=complaint.access_token_hash)
+    linked.access_token_hash = complaint.access_token_hash
+    return linked
+
+
+def available_actions(complaint: Complaint, actor: Actor, *, now: dt.datetime | None = None
+                      ) -> list[str]:
+    """The actions `actor` may take on `complaint` now, in workflow-table order."""
+    complaint.evaluated_at = now or timezone.now()
+    names = {t.name for t in complaint.get_available_user_state_transitions(actor)}
+    return [a for a in Action.values if a in names]
+
+
+def reporter_for(complaint: Complaint, actor: Actor, *, now: dt.datetime | None = None
+                 ) -> Reporter | None:
+    """The reporter's identity for someone allowed to see it; each view is an audit event."""
+    if not permissions.may_view_identity(actor, complaint):
+        return None
+    reporter = Reporter.objects.filter(complaint=complaint).first()
+    if reporter is None or actor.kind == "citizen":
+        return reporter
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        roles = permissions.roles_on(actor, locked)
+        role = next(r for r in (Role.ADMINISTRATOR, Role.OMBUDSMAN, Role.COORDINATOR,
+                                Role.SUPERVISOR, Role.OFFICER) if r in roles)
+        audit.append_event(locked, action="identity_viewed", actor=actor, role=role, now=now)
+    return reporter
