@@ -13,3 +13,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+if os.environ.get("TEST_DB") == "postgres":
+    # The PostgreSQL pass of `make test`: pg_virtualenv exports PGHOST, PGPORT, PGUSER and
+    # PGPASSWORD, which libpq reads itself.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.environ.get("PGDATABASE", "postgres"),
+        }
+    }

@@ -184,11 +184,7 @@ def complaint_transition(
     if action not in payloads.VALIDATORS:
         raise InvalidInput(f"Unknown action {action!r}.", errors={"action": "unknown"})
     with transaction.atomic():
-        # The row lock serialises every change to one complaint: the loser of a race waits,
-        # then sees the winner's state and fails cleanly instead of overwriting it.
-        locked = (Complaint.objects.select_for_update(of=("self",))
-                  .select_related("agency", "unit", "standard")
-                  .get(pk=complaint if isinstance(complaint, int) else complaint.pk))
+        locked = _lock(complaint if isinstance(complaint, int) else complaint.pk)
         locked.evaluated_at = now
         # The state decides first: an action impossible now is 409 for everyone; one that
         # is possible, but not for this actor, is 403.
@@ -211,6 +207,18 @@ def complaint_transition(
                                    from_state=from_state, to_state=locked.state, payload=record)
         notifications.queue(locked, event)
     return locked
+
+
+def _lock(pk: int) -> Complaint:
+    """Take the complaint's row lock, then read it with its relations.
+
+    The row lock serialises every change to one complaint: the loser of a race waits, then
+    sees the winner's state and fails cleanly instead of overwriting it. The lock is taken
+    without joins because PostgreSQL re-checks only the locked row after the wait: joined
+    rows would still be the pre-wait ones (a unit of None beside a unit_id that is set).
+    """
+    Complaint.objects.select_for_update().filter(pk=pk).values_list("pk").get()
+    return Complaint.objects.select_related("agency", "unit", "standard").get(pk=pk)
 
 
 def _side_records(
@@ -260,7 +268,7 @@ def reporter_for(complaint: Complaint, actor: Actor, *, now: dt.datetime | None 
         return reporter
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        locked = _lock(complaint.pk)
         roles = permissions.roles_on(actor, locked)
         role = next(r for r in (Role.ADMINISTRATOR, Role.OMBUDSMAN, Role.COORDINATOR,
                                 Role.SUPERVISOR, Role.OFFICER) if r in roles)
