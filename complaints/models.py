@@ -113,6 +113,12 @@ class Agency(models.Model):
         """The path of the top-level agency this one belongs to."""
         return "/" + self.path.strip("/").split("/")[0] + "/"
 
+    @property
+    def lineage_paths(self) -> list[str]:
+        """Paths of this agency and every agency above it, top first."""
+        ids = self.path.strip("/").split("/")
+        return ["/" + "/".join(ids[: i + 1]) + "/" for i in range(len(ids))]
+
     def is_within(self, other: Agency) -> bool:
         """True when this agency is `other` or one of its units."""
         return self.path.startswith(other.path)
@@ -121,8 +127,7 @@ class Agency(models.Model):
     def calendar(self) -> WorkCalendar:
         from workflow.calendar import WorkCalendar
 
-        ancestors = [int(pk) for pk in self.path.strip("/").split("/") if pk]
-        overrides = HolidayOverride.objects.filter(agency_id__in=ancestors or [self.pk])
+        overrides = HolidayOverride.objects.filter(agency__path__in=self.lineage_paths)
         closed = {o.date for o in overrides if not o.is_working_day}
         working = {o.date for o in overrides if o.is_working_day}
         return WorkCalendar(
@@ -293,6 +298,18 @@ class Classification(models.TextChoices):
     INFORMATION_REQUEST = "information_request", _("Information request")
 
 
+class ComplaintQuerySet(models.QuerySet["Complaint"]):
+    def with_clock(self, status: str, now: dt.datetime, name: str | None = None
+                   ) -> ComplaintQuerySet:
+        """Complaints with a clock (of `name`, or any) in `status` at `now` — one query,
+        e.g. every breached complaint of an agency:
+        `Complaint.objects.filter(agency=a).with_clock("breached", now)`."""
+        from workflow.models import Clock
+
+        clocks = Clock.objects.filter(complaint=models.OuterRef("pk")).in_status(status, now)
+        return self.filter(models.Exists(clocks.filter(name=name) if name else clocks))
+
+
 class Complaint(FSMModelMixin, models.Model):
     tracking_number = models.CharField(max_length=16, unique=True, editable=False)
     # sha256 of the citizen's access token; the token itself is shown once and never stored.
@@ -344,6 +361,8 @@ class Complaint(FSMModelMixin, models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = ComplaintQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -474,7 +493,8 @@ class Reporter(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return self.name or "(no name)"
+        # Never the name: the admin prints this in titles and breadcrumbs.
+        return f"reporter #{self.pk}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
