@@ -19,10 +19,13 @@ install: $(VENV)/.installed
 migrate: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 
-# Demo: migrate, load the demo data (idempotent), serve on $(HOST):$(PORT).
+# Demo: migrate, load the demo data (idempotent), serve on $(HOST):$(PORT) with the SLA
+# worker beside the web server; Ctrl-C stops both.
 run: migrate
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 	@echo "Aduan on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	$(DEV_ENV) $(BIN)/python manage.py sla_worker --interval 30 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: test-sqlite test-postgres

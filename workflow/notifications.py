@@ -1,6 +1,6 @@
 """Queueing notifications into the outbox, inside the transaction of their event.
 
-Delivery happens after commit, by a worker that claims pending rows (see the SLA worker), so
+Delivery happens after commit, by a worker that claims pending rows (workflow.delivery), so
 mail is never sent about a change that rolled back and never lost for one that committed.
 """
 
@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from workflow.models import Event, Notification
-from workflow.states import Action, Role
+from workflow.states import Action, ClockName, Role
 
 if TYPE_CHECKING:
-    from complaints.models import Complaint
+    from complaints.models import Agency, Complaint
 
 # Events the citizen is told about: everything they can see on the tracking page.
 CITIZEN_EVENTS = {
@@ -23,28 +24,63 @@ CITIZEN_EVENTS = {
 }
 # Events the assigned officer is told about.
 ASSIGNEE_EVENTS = {Action.ASSIGN, Action.REASSIGN, Action.PROVIDE_INFO, Action.DISPUTE}
+# Clocks that wait on the citizen: their warnings go to the citizen, their expiry is a
+# transition (withdraw, auto_close), never an escalation.
+CITIZEN_CLOCKS = {ClockName.INFO_WAIT, ClockName.REPLY_WINDOW}
 
 
 def queue(complaint: Complaint, event: Event) -> list[Notification]:
-    rows = []
-    if event.action in CITIZEN_EVENTS:
-        email = complaint.reporter.email if _has_reporter(complaint) else ""
-        if email:
-            rows.append(_row(event, email, Role.CITIZEN, f"citizen/{event.action}"))
-    if event.action in ASSIGNEE_EVENTS and complaint.assignee_id:
-        email = complaint.assignee.email
-        if email:
-            rows.append(_row(event, email, Role.OFFICER, f"staff/{event.action}"))
+    rows = [_row(event, email, role, template)
+            for email, role, template in _recipients(complaint, event)]
     return Notification.objects.bulk_create(rows)
 
 
-def _has_reporter(complaint: Complaint) -> bool:
+def _recipients(complaint: Complaint, event: Event) -> list[tuple[str, Role, str]]:
+    action = event.action
+    if action in ("clock_warning", "clock_breached"):
+        return _clock_recipients(complaint, event)
+    found = []
+    if action in CITIZEN_EVENTS and (email := citizen_email(complaint)):
+        found.append((email, Role.CITIZEN, f"citizen/{action}"))
+    if action in ASSIGNEE_EVENTS and complaint.assignee_id and complaint.assignee.email:
+        found.append((complaint.assignee.email, Role.OFFICER, f"staff/{action}"))
+    return found
+
+
+def _clock_recipients(complaint: Complaint, event: Event) -> list[tuple[str, Role, str]]:
+    clock = event.payload["clock"]
+    if clock in CITIZEN_CLOCKS:
+        email = citizen_email(complaint)
+        return [(email, Role.CITIZEN, f"citizen/{clock}_reminder")] if email else []
+    template = "staff/warning" if event.action == "clock_warning" else "staff/breach"
+    if event.action == "clock_breached":
+        # Escalation: the supervisors of the handling unit (of the agency before assignment);
+        # where the agency has named none, its coordinators.
+        where = complaint.unit or complaint.agency
+        supervisors = staff_emails(Role.SUPERVISOR, where)
+        if supervisors:
+            return [(e, Role.SUPERVISOR, template) for e in supervisors]
+        return [(e, Role.COORDINATOR, template)
+                for e in staff_emails(Role.COORDINATOR, complaint.agency)]
+    if complaint.assignee_id and complaint.assignee.email:
+        return [(complaint.assignee.email, Role.OFFICER, template)]
+    return [(e, Role.COORDINATOR, template)
+            for e in staff_emails(Role.COORDINATOR, complaint.agency)]
+
+
+def citizen_email(complaint: Complaint) -> str:
     from complaints.models import Reporter
 
-    try:
-        return complaint.reporter is not None
-    except Reporter.DoesNotExist:
-        return False
+    reporter = Reporter.objects.filter(complaint=complaint).only("email").first()
+    return reporter.email if reporter else ""
+
+
+def staff_emails(role: Role, where: Agency) -> list[str]:
+    """E-mail addresses of active users holding `role` in `where` or an agency above it."""
+    users = get_user_model().objects.filter(
+        is_active=True, memberships__role=role, memberships__agency__path__in=where.lineage_paths
+    ).exclude(email="").order_by("email")
+    return list(users.values_list("email", flat=True).distinct())
 
 
 def _row(event: Event, recipient: str, role: Role, template: str) -> Notification:

@@ -74,18 +74,13 @@ def _officer_of(payload: Mapping[str, Any], unit: Agency) -> AbstractBaseUser | 
         return None
     officers = get_user_model().objects.filter(
         is_active=True, memberships__role=Role.OFFICER,
-        memberships__agency__path__in=_ancestor_paths(unit),
+        memberships__agency__path__in=unit.lineage_paths,
     ).distinct()
     user = _lookup(officers, ref, code_field="username")
     if user is None:
         raise InvalidInput("assignee must be an officer of the chosen unit.",
                            errors={"assignee": "not an officer of this unit"})
     return user
-
-
-def _ancestor_paths(unit: Agency) -> list[str]:
-    ids = unit.path.strip("/").split("/")
-    return ["/" + "/".join(ids[: i + 1]) + "/" for i in range(len(ids))]
 
 
 def _placement(payload: Mapping[str, Any], complaint: Complaint) -> Validated:

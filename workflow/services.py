@@ -274,3 +274,43 @@ def reporter_for(complaint: Complaint, actor: Actor, *, now: dt.datetime | None 
                                 Role.SUPERVISOR, Role.OFFICER) if r in roles)
         audit.append_event(locked, action="identity_viewed", actor=actor, role=role, now=now)
     return reporter
+
+
+def clock_warn(clock_id: int, *, now: dt.datetime) -> bool:
+    """Record that a clock passed its warning point and warn whoever must act; once."""
+    return _clock_event(clock_id, "clock_warning", now)
+
+
+def clock_breach(clock_id: int, *, now: dt.datetime) -> bool:
+    """Record that a clock passed its deadline and escalate to the supervisor; once."""
+    return _clock_event(clock_id, "clock_breached", now)
+
+
+def _clock_event(clock_id: int, action: str, now: dt.datetime) -> bool:
+    """Returns False when there was nothing (any more) to record: the check is repeated
+    under the complaint's lock, so two sweepers never record the same thing twice."""
+    from workflow.models import Clock
+
+    with transaction.atomic():
+        complaint_id = Clock.objects.filter(pk=clock_id).values_list("complaint_id", flat=True)
+        complaint = _lock(complaint_id.get())
+        clock = Clock.objects.get(pk=clock_id)
+        if clock.stopped_at is not None or clock.paused_at is not None:
+            return False
+        if action == "clock_warning":
+            if clock.warned_at is not None or clock.warn_at > now:
+                return False
+            clock.warned_at = now
+        else:
+            if clock.breached_at is not None or clock.due_at >= now:
+                return False
+            clock.breached_at = clock.due_at
+            clock.warned_at = clock.warned_at or now
+        clock.save(update_fields=["warned_at", "breached_at"])
+        event = audit.append_event(
+            complaint, action=action, actor=permissions.SYSTEM, role=Role.SYSTEM, now=now,
+            payload={"clock": clock.name, "cycle": clock.cycle,
+                     "due_at": audit.format_time(clock.due_at)},
+        )
+        notifications.queue(complaint, event)
+    return True

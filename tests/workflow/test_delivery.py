@@ -1,0 +1,58 @@
+"""The outbox: delivered after commit, retried with back-off, dead-lettered, never for a
+rolled-back change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
+from django.test import override_settings
+
+from tests.conftest import MONDAY_9_WIB
+from workflow.delivery import MAX_ATTEMPTS, deliver_pending
+from workflow.models import Notification
+
+
+class BrokenBackend(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("smtp down")
+
+
+BROKEN = "tests.workflow.test_delivery.BrokenBackend"
+
+
+def test_nothing_is_queued_for_a_submission_that_rolled_back(submit):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        submit()
+        assert Notification.objects.count() == 1
+        raise RuntimeError("crash before commit")
+    assert Notification.objects.count() == 0
+
+
+@override_settings(EMAIL_BACKEND=BROKEN)
+def test_failed_mail_is_retried_with_back_off_then_dead_lettered(submit, mailoutbox):
+    submit()
+    now = MONDAY_9_WIB
+    for attempt in range(1, MAX_ATTEMPTS):
+        assert deliver_pending(now=now) == {"sent": 0, "retry": 1, "dead": 0}
+        row = Notification.objects.get()
+        assert (row.status, row.attempts) == ("pending", attempt)
+        assert row.next_attempt_at == now + dt.timedelta(minutes=2 ** attempt)
+        assert row.last_error == "ConnectionRefusedError: smtp down"
+        # Not retried before its time.
+        assert deliver_pending(now=row.next_attempt_at - dt.timedelta(seconds=1))["retry"] == 0
+        now = row.next_attempt_at
+    assert deliver_pending(now=now) == {"sent": 0, "retry": 0, "dead": 1}
+    assert Notification.objects.get().status == "dead"
+    assert deliver_pending(now=now + dt.timedelta(days=1)) == {"sent": 0, "retry": 0, "dead": 0}
+    assert mailoutbox == []
+
+
+def test_a_dead_letter_put_back_to_pending_is_delivered(submit, mailoutbox):
+    submit()
+    Notification.objects.update(status="dead", attempts=MAX_ATTEMPTS)
+    Notification.objects.update(status="pending", next_attempt_at=MONDAY_9_WIB)
+    assert deliver_pending(now=MONDAY_9_WIB)["sent"] == 1
+    assert [m.to for m in mailoutbox] == [["siti@example.id"]]
