@@ -1,0 +1,63 @@
+"""Reads of complaints: who may see which, loaded with what they are shown with.
+
+`complaints_visible_to` is the one place that scopes complaints by role; every list, detail,
+export and page goes through it (or through `complaint_for_citizen`).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from complaints.identifiers import normalize_tracking_number, token_matches
+from complaints.models import Complaint
+from workflow.models import Clock
+from workflow.permissions import Actor
+from workflow.states import Role
+
+
+def scope_filter(actor: Actor) -> Q | None:
+    """The complaints `actor` may read, as a condition; None means none at all.
+
+    Coordinators read their agency's complaints, supervisors their unit's, officers those
+    assigned to them or to their unit; ombudsman staff and administrators read everything.
+    """
+    if actor.kind != "staff":
+        return None
+    if actor.has_role(Role.OMBUDSMAN) or actor.has_role(Role.ADMINISTRATOR):
+        return Q()
+    scope = Q(pk__in=[])
+    for grant in actor.grants:
+        if grant.role == Role.COORDINATOR:
+            scope |= Q(agency__path__startswith=grant.agency_path)
+        elif grant.role == Role.SUPERVISOR:
+            scope |= Q(unit__path__startswith=grant.agency_path)
+            scope |= Q(unit__isnull=True, agency__path__startswith=grant.agency_path)
+        elif grant.role == Role.OFFICER:
+            scope |= Q(unit__path__startswith=grant.agency_path)
+    if actor.user is not None:
+        scope |= Q(assignee=actor.user)
+    return scope
+
+
+def with_relations(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """What a complaint representation needs, in a constant number of queries."""
+    return queryset.select_related(
+        "agency", "service", "standard", "unit", "assignee", "feedback"
+    ).prefetch_related(Prefetch("clocks", queryset=Clock.objects.order_by("started_at", "id")))
+
+
+def complaints_visible_to(actor: Actor) -> QuerySet[Complaint]:
+    scope = scope_filter(actor)
+    if scope is None:
+        return Complaint.objects.none()
+    return Complaint.objects.filter(scope)
+
+
+def complaint_for_citizen(tracking_number: str, access_token: str | None) -> Complaint | None:
+    """The complaint whose tracking number and access token both match, or None — the same
+    answer for a wrong number and a wrong token, so neither can be probed alone."""
+    number = normalize_tracking_number(tracking_number or "")
+    complaint = Complaint.objects.filter(tracking_number=number).first() if number else None
+    if complaint is None or not token_matches(complaint.access_token_hash, access_token):
+        return None
+    return complaint
