@@ -119,15 +119,14 @@ def roles_on(actor: Actor, complaint: Complaint) -> set[Role]:
 
 
 def acting_role(actor: Actor, action: str, complaint: Complaint) -> Role | None:
-    """The role in which `actor` may take `action` on `complaint`, or None."""
+    """The role in which `actor` may take `action` on `complaint` at all (whatever the
+    state), or None: then the actor may not take it (403)."""
     held = roles_on(actor, complaint)
-    for role in ACTION_ROLES[action]:
-        if role in held and _role_may_now(role, action, complaint):
-            return role
-    return None
+    return next((role for role in ACTION_ROLES[action] if role in held), None)
 
 
-def _role_may_now(role: Role, action: str, complaint: Complaint) -> bool:
+def role_may_act_now(role: Role, action: str, complaint: Complaint) -> bool:
+    """Rules that depend on the role and the moment: failing one is "not now" (409)."""
     # The system withdraws only a complaint whose citizen did not provide the requested
     # information in time (UU 25/2009); a citizen may withdraw whenever the state allows.
     if role == Role.SYSTEM and action == Action.WITHDRAW:
@@ -137,10 +136,12 @@ def _role_may_now(role: Role, action: str, complaint: Complaint) -> bool:
 
 
 def transition_permission(action: str) -> Callable[[Complaint, Actor], bool]:
-    """The django-fsm `permission=` callable for one action."""
+    """The django-fsm `permission=` callable for one action: used to list the actions an
+    actor can take now."""
 
     def permitted(instance: Complaint, actor: Actor) -> bool:
-        return acting_role(actor, action, instance) is not None
+        role = acting_role(actor, action, instance)
+        return role is not None and role_may_act_now(role, action, instance)
 
     permitted.__name__ = f"may_{action}"
     return permitted

@@ -186,17 +186,17 @@ def complaint_transition(
     with transaction.atomic():
         locked = _lock(complaint if isinstance(complaint, int) else complaint.pk)
         locked.evaluated_at = now
-        # The state decides first: an action impossible now is 409 for everyone; one that
-        # is possible, but not for this actor, is 403.
-        method = getattr(locked, action)
-        if not can_proceed(method):
-            raise TransitionNotAllowed(
-                f"{Action(action).label} is not possible while the complaint is {locked.state}.",
-                available=available_actions(locked, actor, now=now),
-            )
+        # Who first, then when: an action this actor may never take on this complaint is
+        # 403 whatever its state; one they may take, but not now, is 409.
         role = permissions.acting_role(actor, action, locked)
         if role is None:
             raise NotPermitted(f"You may not {Action(action).label.lower()} this complaint.")
+        method = getattr(locked, action)
+        if not can_proceed(method) or not permissions.role_may_act_now(role, action, locked):
+            raise TransitionNotAllowed(
+                f"{Action(action).label} is not possible now (the complaint is {locked.state}).",
+                available=available_actions(locked, actor, now=now),
+            )
         data, record = payloads.VALIDATORS[action](payload or {}, locked)
         from_state = locked.state
         method(now=now, data=data)

@@ -1,5 +1,6 @@
 """Every (state, action, role): allowed ones succeed with the right event, the others fail
-with the right error and write nothing.
+with the right error — 403 for an action the person may never take on this complaint, 409
+for one they may take but not now — and write nothing.
 
 The expected table below restates DESIGN.md's workflow table independently of the code.
 """
@@ -73,6 +74,19 @@ def _snapshot(complaint: Complaint) -> dict[str, Any]:
     }
 
 
+def held(persona: str, state: State) -> set[str]:
+    """The workflow roles a persona holds on the test complaint: the unit and its assigned
+    officer are set from assignment on."""
+    if persona in (Role.CITIZEN, Role.SYSTEM, Role.COORDINATOR):
+        return {persona}
+    if persona in (Role.SUPERVISOR, Role.OFFICER) and state != State.RECEIVED:
+        return {persona}
+    return set()  # another officer, another agency's officer, ombudsman, administrator
+
+
+MAY_EVER = {action: set().union(*(roles for (_, a), (_, roles) in WORKFLOW.items()
+                                  if a == action)) for action in Action}
+
 CASES = list(itertools.product(State, Action, PERSONAS))
 
 
@@ -87,7 +101,10 @@ def test_transition(world, complaint_in, state, action, persona):
 
     if rule is None or persona not in rule[1]:
         before = _snapshot(complaint)
-        expected = TransitionNotAllowed if rule is None else NotPermitted
+        # 403 for an action the persona may never take on this complaint; 409 for one they
+        # may take, but not in this state (or, for the system, not yet).
+        expected = NotPermitted if not held(persona, state) & MAY_EVER[action] else (
+            TransitionNotAllowed)
         with pytest.raises(expected):
             complaint_transition(complaint=complaint, action=action, actor=actor,
                                  payload=payload, now=now)
