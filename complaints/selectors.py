@@ -6,13 +6,16 @@ export and page goes through it (or through `complaint_for_citizen`).
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+import datetime as dt
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from complaints.identifiers import normalize_tracking_number, token_matches
-from complaints.models import Complaint
+from complaints.models import Complaint, Visibility
 from workflow.models import Clock
 from workflow.permissions import Actor
-from workflow.states import Role
+from workflow.states import CITIZEN_CLOCKS, Role
 
 
 def scope_filter(actor: Actor) -> Q | None:
@@ -42,7 +45,8 @@ def scope_filter(actor: Actor) -> Q | None:
 def with_relations(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
     """What a complaint representation needs, in a constant number of queries."""
     return queryset.select_related(
-        "agency", "service", "standard", "unit", "assignee", "feedback"
+        "agency", "service", "standard", "unit", "assignee", "feedback", "duplicate_of",
+        "referred_to",
     ).prefetch_related(Prefetch("clocks", queryset=Clock.objects.order_by("started_at", "id")))
 
 
@@ -53,6 +57,12 @@ def complaints_visible_to(actor: Actor) -> QuerySet[Complaint]:
     return Complaint.objects.filter(scope)
 
 
+def public_complaints() -> QuerySet[Complaint]:
+    """Complaints the public may see listed: all but confidential ones. (Anonymous ones are
+    listed; no public representation carries any identity.)"""
+    return Complaint.objects.exclude(visibility=Visibility.CONFIDENTIAL)
+
+
 def complaint_for_citizen(tracking_number: str, access_token: str | None) -> Complaint | None:
     """The complaint whose tracking number and access token both match, or None — the same
     answer for a wrong number and a wrong token, so neither can be probed alone."""
@@ -61,3 +71,16 @@ def complaint_for_citizen(tracking_number: str, access_token: str | None) -> Com
     if complaint is None or not token_matches(complaint.access_token_hash, access_token):
         return None
     return complaint
+
+
+# Complaints with no running agency clock sort after every real deadline.
+NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+def with_next_due(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """Annotate `next_due`: the earliest deadline of a running clock the agency owes (the
+    citizen's own windows do not count), for the staff queues' urgency order."""
+    running = (Clock.objects.filter(complaint=OuterRef("pk"), stopped_at__isnull=True,
+                                    paused_at__isnull=True)
+               .exclude(name__in=CITIZEN_CLOCKS).order_by("due_at").values("due_at")[:1])
+    return queryset.annotate(next_due=Coalesce(Subquery(running), Value(NO_DEADLINE)))

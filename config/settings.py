@@ -113,6 +113,12 @@ STORAGES = {
     },
 }
 
+# Citizens' attachments: at most this many, each at most this large.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+ATTACHMENT_MAX_COUNT = env_int("ATTACHMENT_MAX_COUNT", 5)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # non-file request bodies
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "aduan@localhost")
 # The public address of this installation, for links in e-mails.
@@ -120,6 +126,31 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "submit": env_str("THROTTLE_SUBMIT", "30/hour"),
+        "citizen": env_str("THROTTLE_CITIZEN", "120/hour"),
+    },
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Throttles and idempotency need a cache every app server shares when more than one runs.
+CACHES = {
+    "default": {
+        "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": env_str("CACHE_LOCATION", "aduan"),
+    }
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Aduan API",
@@ -127,6 +158,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ComplaintState": "workflow.states.State"},
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGIN_URL = "/admin/login/"

@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
 from workflow.models import Event
 
 if TYPE_CHECKING:
@@ -55,6 +58,13 @@ def event_fields(event: Event, tracking_number: str) -> dict[str, Any]:
     )
 
 
+def current_txid() -> Any:
+    """The writing transaction's id, as an expression evaluated by the INSERT itself."""
+    if connection.vendor == "postgresql":
+        return RawSQL("pg_current_xact_id()::text::bigint", [])
+    return 0
+
+
 def append_event(
     complaint: Complaint, *, action: str, actor: Actor, role: str, now: dt.datetime,
     from_state: str = "", to_state: str = "", payload: dict[str, Any] | None = None,
@@ -70,6 +80,7 @@ def append_event(
         role=role, occurred_at=now, from_state=from_state, to_state=to_state, payload=payload,
     )
     return Event.objects.create(
+        txid=current_txid(),
         complaint=complaint, seq=seq, action=action,
         actor=actor.user if actor.kind == "staff" else None, actor_label=actor.label,
         role=role, occurred_at=now, from_state=from_state, to_state=to_state,

@@ -41,12 +41,17 @@ class Event(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, unique=True)
+    # The id of the writing transaction on PostgreSQL (0 on SQLite, whose writers take turns):
+    # the change feed orders by (txid, id) and serves only transactions older than every
+    # running one, so an event that commits late can never fall behind a reader's cursor.
+    txid = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["complaint", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["complaint", "seq"], name="one_event_per_seq")
         ]
+        indexes = [models.Index(fields=["txid", "id"], name="event_feed_order")]
 
     def __str__(self) -> str:
         return f"{self.complaint_id}#{self.seq} {self.action}"

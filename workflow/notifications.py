@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from workflow.models import Event, Notification
-from workflow.states import Action, ClockName, Role
+from workflow.states import CITIZEN_CLOCKS, Action, Role
 
 if TYPE_CHECKING:
     from complaints.models import Agency, Complaint
@@ -24,9 +24,6 @@ CITIZEN_EVENTS = {
 }
 # Events the assigned officer is told about.
 ASSIGNEE_EVENTS = {Action.ASSIGN, Action.REASSIGN, Action.PROVIDE_INFO, Action.DISPUTE}
-# Clocks that wait on the citizen: their warnings go to the citizen, their expiry is a
-# transition (withdraw, auto_close), never an escalation.
-CITIZEN_CLOCKS = {ClockName.INFO_WAIT, ClockName.REPLY_WINDOW}
 
 
 def queue(complaint: Complaint, event: Event) -> list[Notification]:

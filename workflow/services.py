@@ -8,18 +8,25 @@ REST API, staff pages, Open311, the admin and the sweeper call these and nothing
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.validators import validate_email
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from complaints.attachments import check as attachment_check
 from complaints.identifiers import new_access_token, new_tracking_number
 from complaints.models import (
     STAFF_INTAKE_CHANNELS,
+    Attachment,
     Channel,
     Complaint,
     Feedback,
@@ -57,6 +64,7 @@ def complaint_submit(
     received_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
     referred_from: Complaint | None = None,
+    attachments: Sequence[UploadedFile] = (),
 ) -> Submitted:
     """Receive a complaint: tracking number and access token, pinned standard, first event,
     clocks started, acknowledgement queued."""
@@ -74,6 +82,7 @@ def complaint_submit(
     if standard is None:
         raise InvalidInput("This service has no published standard in force yet.",
                            errors={"service": "no standard in force"})
+    checked = _check_attachments(attachments)
     token, token_hash = new_access_token()
     with transaction.atomic():
         complaint = Complaint.objects.create(
@@ -84,12 +93,20 @@ def complaint_submit(
         contact = _reporter_fields(reporter)
         if any(contact[k] for k in REPORTER_FIELDS):
             Reporter.objects.create(complaint=complaint, **contact)
+        for upload, info in checked:
+            Attachment.objects.create(
+                complaint=complaint, file=File(upload, name=info.name),
+                original_name=info.name, content_type=info.content_type, size=info.size,
+                sha256=info.sha256, uploaded_by_role=role,
+            )
         record = {
             "service": service.code, "standard_version": standard.version, "channel": channel,
             "visibility": complaint.visibility, "received_at": audit.format_time(received_at),
         }
         if referred_from is not None:
             record["referred_from"] = referred_from.tracking_number
+        if checked:
+            record["attachments"] = [{"name": i.name, "sha256": i.sha256} for _u, i in checked]
         event = audit.append_event(complaint, action="submit", actor=actor, role=role, now=now,
                                    to_state=complaint.state, payload=record)
         # Clocks count from the real time of receipt, which staff intake may put in the past.
@@ -97,6 +114,13 @@ def complaint_submit(
             clocks.start(complaint, name, received_at)
         notifications.queue(complaint, event)
     return Submitted(complaint, token)
+
+
+def _check_attachments(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, Any]]:
+    if len(files) > settings.ATTACHMENT_MAX_COUNT:
+        raise InvalidInput(f"At most {settings.ATTACHMENT_MAX_COUNT} attachments.",
+                           errors={"attachments": "too many"})
+    return [(f, attachment_check(f, f.name or "", f.size or 0)) for f in files]
 
 
 def _channel(role: Role, channel: str | None, referred_from: Complaint | None) -> str:
@@ -157,9 +181,23 @@ def _coordinate(name: str, value: Any, limit: int) -> Decimal | None:
 
 def _reporter_fields(reporter: Mapping[str, Any] | None) -> dict[str, Any]:
     reporter = reporter or {}
-    fields: dict[str, Any] = {k: payloads._text(reporter, k, required=False)[:300]
-                              for k in REPORTER_FIELDS}
-    fields["consent_to_share"] = bool(reporter.get("consent_to_share", False))
+    if not isinstance(reporter, Mapping):
+        raise InvalidInput("reporter must be an object.", errors={"reporter": "not an object"})
+    fields: dict[str, Any] = {}
+    for name in REPORTER_FIELDS:
+        value = payloads._text(reporter, name, required=False)
+        limit = Reporter._meta.get_field(name).max_length
+        if len(value) > limit:
+            raise InvalidInput(f"reporter {name} is too long.",
+                               errors={f"reporter.{name}": f"at most {limit} characters"})
+        fields[name] = value
+    if fields["email"]:
+        try:
+            validate_email(fields["email"])
+        except ValidationError:
+            raise InvalidInput("reporter email is not an e-mail address.",
+                               errors={"reporter.email": "invalid"}) from None
+    fields["consent_to_share"] = reporter.get("consent_to_share", False) in (True, "true", "1")
     return fields
 
 

@@ -79,3 +79,8 @@ class ClockStatus(models.TextChoices):
     AT_RISK = "at_risk", _("At risk")
     MET = "met", _("Met")
     BREACHED = "breached", _("Breached")
+
+
+# Clocks that wait on the citizen: their warnings go to the citizen, their expiry is a
+# transition (withdraw, auto_close), and they never count against the agency.
+CITIZEN_CLOCKS = frozenset({ClockName.INFO_WAIT, ClockName.REPLY_WINDOW})

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from api.models import ApiToken
 from complaints.models import (
     Attachment,
     Complaint,
@@ -35,7 +36,7 @@ ADMIN_MODELS = (
     "complaints.service", "complaints.servicestandard", "complaints.clockpolicy",
     "complaints.complexitytier", "complaints.complaint", "complaints.reporter",
     "complaints.attachment", "complaints.feedback", "complaints.membership", "workflow.event",
-    "workflow.clock", "workflow.notification",
+    "workflow.clock", "workflow.notification", "api.apitoken",
 )
 COMPLAINTS = reverse("admin:complaints_complaint_changelist")
 
@@ -63,6 +64,7 @@ def records(world, submit, complaint_in) -> dict[str, Any]:
     HolidayOverride.objects.create(agency=world.agency, date=dt.date(2026, 9, 25),
                                    description="Hari Jadi Kota")
     Group.objects.create(name="Operator")
+    ApiToken.issue(world.ombudsman, "ORI")
     return {"received": received, "closed": closed}
 
 
@@ -196,7 +198,7 @@ def test_reject_as_spam_reports_a_closed_complaint_instead_of_failing(
 
     assert response.status_code == 200
     assert messages_of(response) == [
-        f"{closed.tracking_number}: Reject is not possible while the complaint is closed.",
+        f"{closed.tracking_number}: Reject is not possible now (the complaint is closed).",
         "1 complaint rejected as spam.",
     ]
     closed.refresh_from_db()

@@ -18,7 +18,7 @@ from workflow.delivery import deliver_pending, render
 from workflow.models import Clock, Notification
 from workflow.permissions import SYSTEM, Actor
 from workflow.services import clock_breach, clock_warn, complaint_transition
-from workflow.states import Action, Role
+from workflow.states import CITIZEN_CLOCKS, Action, Role
 
 CITIZEN_TEMPLATES = [
     "citizen/submit", "citizen/assign", "citizen/request_info", "citizen/extend",
@@ -45,7 +45,7 @@ def queueable_templates() -> set[str]:
     return (
         {f"citizen/{a}" for a in notifications.CITIZEN_EVENTS}
         | {f"staff/{a}" for a in notifications.ASSIGNEE_EVENTS}
-        | {f"citizen/{c}_reminder" for c in notifications.CITIZEN_CLOCKS}
+        | {f"citizen/{c}_reminder" for c in CITIZEN_CLOCKS}
         | {"staff/warning", "staff/breach"}
     )
 

@@ -128,3 +128,15 @@ def test_service_without_a_standard_in_force_refuses_complaints(world, submit):
 def test_citizen_actor_is_bound_to_one_complaint(submit):
     first, second = submit().complaint, submit().complaint
     assert Actor.citizen(first).complaint_id == first.pk != second.pk
+
+
+@pytest.mark.parametrize(
+    ("reporter", "field"),
+    [({"name": "x" * 201}, "reporter.name"), ({"phone": "1" * 41}, "reporter.phone"),
+     ({"email": "not-an-address"}, "reporter.email"), ("Siti", "reporter")],
+)
+def test_reporter_details_that_do_not_fit_are_refused(submit, reporter, field):
+    with pytest.raises(InvalidInput) as error:
+        submit(reporter=reporter)
+    assert field in error.value.errors
+    assert not Complaint.objects.exists()

@@ -1,0 +1,57 @@
+"""API token authentication: `Authorization: Token <secret>` for staff and ombudsman.
+
+The secret is `<prefix>.<random>`; the prefix finds the row, and the sha256 of the whole
+secret is compared in constant time, so neither the secret nor a timing difference leaks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from api.models import TOKEN_PREFIX_LENGTH, ApiToken
+from complaints.identifiers import token_matches
+
+
+def user_for_api_key(secret: str | None) -> AbstractBaseUser | None:
+    """The active user whose unrevoked token this is, or None."""
+    if not secret or len(secret) > 200:
+        return None
+    prefix = secret.partition(".")[0]
+    if len(prefix) != TOKEN_PREFIX_LENGTH:
+        return None
+    token = (ApiToken.objects.select_related("user")
+             .filter(prefix=prefix, revoked_at__isnull=True).first())
+    if token is None or not token_matches(token.key_hash, secret) or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        # At most one write a minute per token: enough to audit use, cheap on busy clients.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[AbstractBaseUser, Any] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+        try:
+            secret = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Malformed token.") from None
+        user = user_for_api_key(secret)
+        if user is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        return user, None
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword

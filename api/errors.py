@@ -1,0 +1,77 @@
+"""One JSON error shape for the whole API, and the one place domain errors become HTTP.
+
+    {"error": {"code": "transition_not_allowed", "message": "…", "details": {…}}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from workflow.errors import WorkflowError
+
+# DRF's exceptions, by class, to our codes; anything else keeps DRF's own code.
+DRF_CODES: dict[type[Exception], str] = {
+    exceptions.ValidationError: "invalid_input",
+    exceptions.ParseError: "malformed_request",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "not_permitted",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.Throttled: "throttled",
+}
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable, e.g. transition_not_allowed.")
+    message = serializers.CharField()
+    details = serializers.DictField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape, for the OpenAPI schema."""
+
+    error = ErrorBodySerializer()
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def error_response(code: str, message: str, http_status: int,
+                   details: dict[str, Any] | None = None) -> Response:
+    return Response(error_body(code, message, details), status=http_status)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, WorkflowError):
+        return error_response(exc.code, exc.message, exc.status, exc.details)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    code = next((c for cls, c in DRF_CODES.items() if isinstance(exc, cls)),
+                exc.default_code)
+    if isinstance(exc, exceptions.ValidationError):
+        message, details = "The request has invalid fields.", {"errors": exc.detail}
+    else:
+        message, details = str(exc.detail), {}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            details = {"retry_after_seconds": int(exc.wait)}
+    response.data = error_body(code, message, details)
+    return response
+
+
+def not_found_response() -> Response:
+    return error_response("not_found", "Not found.", status.HTTP_404_NOT_FOUND)

@@ -1,0 +1,60 @@
+"""Reads for Open311: the public complaints, loaded with what a service request shows.
+
+Open311 is public: confidential complaints never appear, and the reporter's identity is
+never loaded. Anonymous complaints appear like public ones (no identity is ever shown).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+
+from complaints.models import Complaint, Service
+from complaints.selectors import public_complaints
+from workflow.models import Clock, Event
+from workflow.states import Action, ClockName, State
+
+# The clocks that give expected_datetime, in order of preference (see docs/open311.md).
+EXPECTED_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.VERIFY, ClockName.RESOLUTION)
+
+# Events that change the request as the public sees it; warnings, escalations and views of
+# the reporter's identity do not make a request "updated".
+CHANGE_ACTIONS = ("submit", *Action.values)
+
+
+def active_services() -> QuerySet[Service]:
+    return Service.objects.filter(is_active=True).select_related("agency")
+
+
+def public_requests() -> QuerySet[Complaint]:
+    """Every public complaint, with its service, agency, open deadline clocks, the clocks of
+    its pinned standard and the time of its last change: three queries for any number."""
+    last_change = (
+        Event.objects.filter(complaint=OuterRef("pk"), action__in=CHANGE_ACTIONS)
+        .order_by("-seq").values("occurred_at")[:1]
+    )
+    open_clocks = Clock.objects.filter(stopped_at__isnull=True, name__in=EXPECTED_CLOCKS)
+    return (
+        public_complaints()
+        .select_related("service", "agency", "unit", "standard")
+        .prefetch_related(
+            Prefetch("clocks", queryset=open_clocks, to_attr="open311_clocks"),
+            "standard__clocks",
+        )
+        .annotate(last_change_at=Subquery(last_change))
+    )
+
+
+def filter_requests(
+    queryset: QuerySet[Complaint], *, service_codes: list[str], statuses: set[str],
+    received_from: dt.datetime, received_to: dt.datetime,
+) -> QuerySet[Complaint]:
+    queryset = queryset.filter(received_at__gte=received_from, received_at__lte=received_to)
+    if service_codes:
+        queryset = queryset.filter(service__code__in=service_codes)
+    if statuses == {"open"}:
+        queryset = queryset.exclude(state=State.CLOSED)
+    elif statuses == {"closed"}:
+        queryset = queryset.filter(state=State.CLOSED)
+    return queryset

@@ -1,0 +1,241 @@
+"""Representations of the API. Reads only: every write goes through the workflow service,
+with the request's fields passed as they are (workflow.payloads validates them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from complaints.models import (
+    Agency,
+    Channel,
+    ClockPolicy,
+    Complaint,
+    ComplexityTier,
+    Service,
+    Visibility,
+)
+from workflow.models import Clock, Event
+from workflow.states import Action, ClockStatus
+
+
+class AgencyRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["code", "name"]
+
+
+class ServiceRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Service
+        fields = ["code", "name"]
+
+
+class ClockSerializer(serializers.Serializer):
+    """One SLA clock: the same status as the pages and the exports."""
+
+    name = serializers.CharField()
+    cycle = serializers.IntegerField()
+    duration = serializers.IntegerField()
+    unit = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=ClockStatus.choices)
+    breached_at = serializers.DateTimeField(allow_null=True)
+    stopped_at = serializers.DateTimeField(allow_null=True)
+    extended_by = serializers.IntegerField()
+
+    def to_representation(self, clock: Clock) -> dict[str, Any]:
+        now = self.context.get("now") or timezone.now()
+        status = clock.status(now)
+        # A clock past its deadline is breached from that instant, even before the sweeper
+        # records it.
+        breached_at = clock.breached_at or (clock.due_at if status == ClockStatus.BREACHED
+                                            else None)
+        field = serializers.DateTimeField()
+        return {
+            "name": clock.name, "cycle": clock.cycle, "duration": clock.duration,
+            "unit": clock.unit, "started_at": field.to_representation(clock.started_at),
+            "due_at": field.to_representation(clock.due_at), "status": status,
+            "breached_at": field.to_representation(breached_at) if breached_at else None,
+            "stopped_at": field.to_representation(clock.stopped_at) if clock.stopped_at
+            else None,
+            "extended_by": clock.extended_by,
+        }
+
+
+class PersonSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField()
+
+    def to_representation(self, user: Any) -> dict[str, str]:
+        return {"username": user.get_username(), "name": user.get_full_name()}
+
+
+class LocationSerializer(serializers.Serializer):
+    text = serializers.CharField(source="location_text")
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+
+
+class FeedbackSerializer(serializers.Serializer):
+    rating = serializers.IntegerField()
+    comment = serializers.CharField()
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    """The full complaint. Times are in the agency's zone, with its offset."""
+
+    service = ServiceRefSerializer()
+    agency = AgencyRefSerializer()
+    unit = AgencyRefSerializer(allow_null=True)
+    assigned_to = PersonSerializer(source="assignee", allow_null=True)
+    location = LocationSerializer(source="*")
+    standard_version = serializers.IntegerField(source="standard.version")
+    duplicate_of = serializers.SlugRelatedField(slug_field="tracking_number", read_only=True)
+    referred_to = serializers.SlugRelatedField(slug_field="tracking_number", read_only=True)
+    feedback = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "tracking_number", "state", "title", "description", "service", "agency", "unit",
+            "assigned_to", "channel", "visibility", "classification", "complexity", "location",
+            "standard_version", "received_at", "updated_at", "assigned_at",
+            "first_answered_at", "responded_at", "closed_at", "closure_reason",
+            "rejection_reason", "duplicate_of", "referred_to", "referred_to_agency",
+            "pending_info_request", "response", "dispute_count", "feedback", "sla",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, complaint: Complaint) -> dict[str, Any]:
+        with timezone.override(complaint.agency.zone):
+            data = super().to_representation(complaint)
+        if self.context.get("citizen"):
+            # Citizens see which unit handles their complaint, not which officer.
+            data.pop("assigned_to")
+        return data
+
+    @extend_schema_field(FeedbackSerializer(allow_null=True))
+    def get_feedback(self, complaint: Complaint) -> dict[str, Any] | None:
+        try:
+            feedback = complaint.feedback
+        except ObjectDoesNotExist:
+            return None
+        return {"rating": feedback.rating, "comment": feedback.comment}
+
+    @extend_schema_field(ClockSerializer(many=True))
+    def get_sla(self, complaint: Complaint) -> list[dict[str, Any]]:
+        return ClockSerializer(complaint.clocks.all(), many=True, context=self.context).data
+
+
+class ComplaintDetailSerializer(ComplaintSerializer):
+    available_actions = serializers.SerializerMethodField()
+
+    class Meta(ComplaintSerializer.Meta):
+        fields = [*ComplaintSerializer.Meta.fields, "available_actions"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(
+        choices=Action.choices)))
+    def get_available_actions(self, complaint: Complaint) -> list[str]:
+        return self.context.get("available_actions", [])
+
+
+class SubmissionSerializer(serializers.Serializer):
+    """A new complaint. Staff recording one received by phone, letter or in person may set
+    `channel` and `received_at`."""
+
+    service = serializers.SlugRelatedField(slug_field="code",
+                                           queryset=Service.objects.select_related("agency"))
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20_000)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    location_text = serializers.CharField(max_length=300, required=False, allow_blank=True,
+                                          default="")
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False,
+                                        allow_null=True, min_value=-90, max_value=90)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False,
+                                         allow_null=True, min_value=-180, max_value=180)
+    received_at = serializers.DateTimeField(required=False)
+    reporter = serializers.DictField(child=serializers.JSONField(), required=False,
+                                     help_text="name, email, phone, id_number, address, "
+                                               "consent_to_share")
+    attachments = serializers.ListField(child=serializers.FileField(), required=False,
+                                        max_length=10)
+
+
+class SubmittedSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField()
+    access_token = serializers.CharField(help_text="Shown once: keep it to follow the "
+                                                   "complaint (header X-Access-Token).")
+    state = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    sla = ClockSerializer(many=True)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """An audit event with everything needed to recompute its hash (docs/audit.md)."""
+
+    tracking_number = serializers.CharField(source="complaint.tracking_number")
+    actor = serializers.CharField(source="actor_label")
+    occurred_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = ["tracking_number", "seq", "action", "actor", "role", "occurred_at",
+                  "from_state", "to_state", "payload", "prev_hash", "hash"]
+
+    def get_occurred_at(self, event: Event) -> str:
+        from workflow.audit import format_time
+
+        return format_time(event.occurred_at)
+
+
+class ClockPolicySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClockPolicy
+        fields = ["name", "duration", "unit", "warning_fraction", "pausable", "ceiling",
+                  "legal_reference"]
+
+
+class TierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ComplexityTier
+        fields = ["code", "label", "duration", "unit", "is_default"]
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    agency = AgencyRefSerializer()
+    standard = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Service
+        fields = ["code", "name", "description", "group", "keywords", "agency", "standard"]
+
+    @extend_schema_field(serializers.DictField())
+    def get_standard(self, service: Service) -> dict[str, Any] | None:
+        standard = current_standard(service, self.context.get("now"))
+        if standard is None:
+            return None
+        return {
+            "version": standard.version,
+            "effective_from": standard.effective_from.isoformat(),
+            "legal_reference": standard.legal_reference,
+            "summary": standard.summary,
+            "clocks": ClockPolicySerializer(standard.clocks.all(), many=True).data,
+            "tiers": TierSerializer(standard.tiers.all(), many=True).data,
+        }
+
+
+def current_standard(service: Service, now: dt.datetime | None) -> Any:
+    """From prefetched standards (newest first): the one in force today at the agency."""
+    today = timezone.localtime(now or timezone.now(), service.agency.zone).date()
+    return next((s for s in service.standards.all() if s.effective_from <= today), None)

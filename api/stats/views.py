@@ -1,0 +1,61 @@
+"""`GET /api/v1/stats/`: public SLA statistics per agency and service."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.errors import ErrorSerializer
+from api.stats.serializers import StatsQuerySerializer, StatsSerializer
+from workflow.stats import complaint_statistics
+
+# Public figures that change slowly; a shared cache may serve them for this long.
+MAX_AGE_SECONDS = 60
+
+
+class StatsView(APIView):
+    permission_classes = [AllowAny]
+    # Public: a stale session or a bad token must not turn the statistics into a 401.
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="stats",
+        summary="SLA statistics per agency and service",
+        description="Counts by state, on-time rates of the agency's clocks, time to first "
+                    "response and to closure, and the reopen rate. Confidential complaints are "
+                    "counted but never described. Definitions: docs/statistics.md.",
+        parameters=[StatsQuerySerializer],
+        responses={
+            200: StatsSerializer,
+            400: OpenApiResponse(ErrorSerializer,
+                                 description="A bad date, an unknown agency or service code, "
+                                             "or received_before earlier than received_after."),
+        },
+        tags=["stats"],
+    )
+    def get(self, request: Request) -> Response:
+        # An empty parameter (`?agency=`) means the filter is not applied.
+        params = {k: v for k, v in request.query_params.items() if v != ""}
+        query = StatsQuerySerializer(data=params)
+        query.is_valid(raise_exception=True)
+        # Computed at most once a minute per question, in the shared cache: the endpoint is
+        # public and aggregates everything, so repeated calls must not each cost that.
+        key = "stats:" + hashlib.sha256(
+            json.dumps(sorted(params.items())).encode()).hexdigest()
+        data = cache.get(key)
+        if data is None:
+            statistics = complaint_statistics(now=timezone.now(), **query.validated_data)
+            data = StatsSerializer(statistics).data
+            cache.set(key, data, MAX_AGE_SECONDS)
+        response = Response(data)
+        patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
+        return response

@@ -1,0 +1,300 @@
+"""REST API views: thin. They find the actor, scope the read through complaints.selectors,
+call the workflow service for writes, and let api.errors shape every error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.errors import ErrorSerializer
+from api.idempotency import idempotent
+from api.serializers import (
+    ClockSerializer,
+    ComplaintDetailSerializer,
+    ComplaintSerializer,
+    EventSerializer,
+    ServiceSerializer,
+    SubmissionSerializer,
+    SubmittedSerializer,
+)
+from api.throttles import CitizenThrottle, SubmitThrottle
+from complaints.filters import ComplaintFilterSet
+from complaints.models import Complaint, Service, ServiceStandard
+from complaints.selectors import (
+    complaint_for_citizen,
+    complaints_visible_to,
+    with_next_due,
+    with_relations,
+)
+from workflow import services
+from workflow.audit import verify_complaint
+from workflow.permissions import Actor
+from workflow.states import Action
+
+ACCESS_TOKEN_HEADER = "X-Access-Token"
+ACCESS_TOKEN = OpenApiParameter(
+    ACCESS_TOKEN_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="The citizen's access token, given when the complaint was submitted.",
+)
+ERROR = ErrorSerializer
+
+
+def staff_actor(request: Request) -> Actor | None:
+    user = request.user
+    return Actor.staff(user) if user and user.is_authenticated else None
+
+
+def acting_on(request: Request, tracking_number: str) -> tuple[Actor, Complaint]:
+    """The complaint this request may act on, and who acts: staff within their scope, or
+    the citizen holding its access token. Anything else is 404 (or 401 without any
+    credentials), so a complaint's existence never leaks."""
+    actor = staff_actor(request)
+    if actor is not None:
+        complaint = get_object_or_404(complaints_visible_to(actor),
+                                      tracking_number=tracking_number)
+        return actor, complaint
+    token = request.headers.get(ACCESS_TOKEN_HEADER)
+    if not token:
+        raise exceptions.NotAuthenticated(
+            f"Sign in, send an API token, or send the complaint's {ACCESS_TOKEN_HEADER}.")
+    complaint = complaint_for_citizen(tracking_number, token)
+    if complaint is None:
+        raise exceptions.NotFound()
+    return Actor.citizen(complaint), complaint
+
+
+class ComplaintPagination(CursorPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = ("next_due", "id")
+
+
+class ComplaintViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_field = "tracking_number"
+    serializer_class = ComplaintSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = ComplaintFilterSet
+    ordering_fields = ["next_due", "received_at", "updated_at", "id"]
+    ordering = ["next_due", "id"]
+    pagination_class = ComplaintPagination
+
+    def get_throttles(self) -> list[Any]:
+        if self.action == "create":
+            return [SubmitThrottle()]
+        if self.action == "retrieve" and not self.request.user.is_authenticated:
+            return [CitizenThrottle()]
+        return []
+
+    def get_queryset(self) -> QuerySet[Complaint]:
+        if getattr(self, "swagger_fake_view", False):
+            return Complaint.objects.none()
+        actor = staff_actor(self.request)
+        if actor is None:
+            raise exceptions.NotAuthenticated()
+        return with_relations(with_next_due(complaints_visible_to(actor)))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    @extend_schema(
+        summary="List complaints in your scope",
+        description="Staff and ombudsman. Ordered by the deadline of the next running clock "
+                    "by default; cursor pagination.",
+        responses={200: ComplaintSerializer(many=True), 401: ERROR, 400: ERROR},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="One complaint",
+        parameters=[ACCESS_TOKEN],
+        responses={200: ComplaintDetailSerializer, 401: ERROR, 404: ERROR},
+    )
+    def retrieve(self, request: Request, tracking_number: str) -> Response:
+        actor, complaint = acting_on(request, tracking_number)
+        return Response(detail(actor, complaint, request))
+
+    @extend_schema(
+        summary="Submit a complaint",
+        description="Anyone; throttled per client. Honours `Idempotency-Key`: the same key "
+                    "and body return the same answer without a second complaint; the same "
+                    "key with another body is 422. Staff recording a complaint received by "
+                    "phone, letter or in person may set `channel` and `received_at`.",
+        request={"application/json": SubmissionSerializer,
+                 "multipart/form-data": SubmissionSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR,
+                                     OpenApiParameter.HEADER, required=False)],
+        responses={201: SubmittedSerializer, 400: ERROR, 403: ERROR, 422: ERROR, 429: ERROR},
+    )
+    def create(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._submit(request))
+
+    def _submit(self, request: Request) -> Response:
+        form = SubmissionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        actor = staff_actor(request) or Actor(kind="citizen")
+        if actor.kind == "citizen":
+            data.setdefault("channel", "api")
+        submitted = services.complaint_submit(
+            actor=actor, reporter=data.pop("reporter", None),
+            attachments=data.pop("attachments", None) or request.FILES.getlist("attachments"),
+            **data,
+        )
+        complaint = with_relations(Complaint.objects.filter(pk=submitted.complaint.pk)).get()
+        with timezone.override(complaint.agency.zone):
+            body = {
+                "tracking_number": complaint.tracking_number,
+                "access_token": submitted.access_token,
+                "state": complaint.state,
+                "received_at": serializers.DateTimeField().to_representation(
+                    complaint.received_at),
+                "sla": ClockSerializer(complaint.clocks.all(), many=True,
+                                       context={"now": timezone.now()}).data,
+            }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def detail(actor: Actor, complaint: Complaint, request: Request) -> dict[str, Any]:
+    now = timezone.now()
+    complaint = with_relations(Complaint.objects.filter(pk=complaint.pk)).get()
+    context = {"now": now, "request": request, "citizen": actor.kind == "citizen",
+               "available_actions": services.available_actions(complaint, actor, now=now)}
+    return ComplaintDetailSerializer(complaint, context=context).data
+
+
+class TransitionView(APIView):
+    throttle_classes = [CitizenThrottle]
+
+    @extend_schema(
+        summary="Take a workflow action",
+        description="The body holds the action's fields: assign/reassign `unit`, `assignee`, "
+                    "`complexity`, `classification`; request_info/provide_info `message`; "
+                    "extend `clock`, `amount`, `reason`; respond `response`; dispute "
+                    "`reason`; accept `rating` (1–5), `comment`; reject `reason` (spam, "
+                    "duplicate with `duplicate_of`, out_of_scope), `note`; refer `service` "
+                    "(another agency in Aduan) or `agency_name`, `note`; withdraw `reason`. "
+                    "409 lists the actions available now.",
+        parameters=[ACCESS_TOKEN, OpenApiParameter("action", OpenApiTypes.STR,
+                                                   OpenApiParameter.PATH,
+                                                   enum=Action.values)],
+        request=inline_serializer("TransitionPayload", {
+            "message": serializers.CharField(required=False),
+            "response": serializers.CharField(required=False),
+            "reason": serializers.CharField(required=False),
+            "unit": serializers.CharField(required=False),
+            "assignee": serializers.CharField(required=False),
+            "complexity": serializers.CharField(required=False),
+            "classification": serializers.CharField(required=False),
+            "clock": serializers.CharField(required=False),
+            "amount": serializers.IntegerField(required=False),
+            "rating": serializers.IntegerField(required=False),
+            "comment": serializers.CharField(required=False),
+            "note": serializers.CharField(required=False),
+            "duplicate_of": serializers.CharField(required=False),
+            "service": serializers.CharField(required=False),
+            "agency_name": serializers.CharField(required=False),
+        }),
+        responses={200: ComplaintDetailSerializer, 400: ERROR, 401: ERROR, 403: ERROR,
+                   404: ERROR, 409: ERROR},
+    )
+    def post(self, request: Request, tracking_number: str, action: str) -> Response:
+        if action not in Action.values:
+            raise exceptions.NotFound(f"There is no action {action[:40]!r}.")
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError({"non_field_errors": ["Send a JSON object."]})
+        actor, complaint = acting_on(request, tracking_number)
+        complaint = services.complaint_transition(
+            complaint=complaint, action=action, actor=actor, payload=request.data)
+        return Response(detail(actor, complaint, request))
+
+
+class EventListView(generics.ListAPIView):
+    serializer_class = EventSerializer
+    pagination_class = None
+
+    @extend_schema(summary="The audit trail of one complaint, with its hash chain",
+                   responses={200: EventSerializer(many=True), 401: ERROR, 404: ERROR})
+    def get(self, request: Request, tracking_number: str) -> Response:
+        complaint = _staff_complaint(request, tracking_number)
+        events = complaint.events.select_related("complaint").order_by("seq")
+        return Response(EventSerializer(events, many=True).data)
+
+
+class EventVerifyView(APIView):
+    @extend_schema(
+        summary="Recompute the hash chain of one complaint",
+        responses={200: inline_serializer("ChainReport", {
+            "tracking_number": serializers.CharField(), "ok": serializers.BooleanField(),
+            "events": serializers.IntegerField(),
+            "broken_seq": serializers.IntegerField(allow_null=True),
+            "reason": serializers.CharField(),
+        }), 401: ERROR, 404: ERROR},
+    )
+    def get(self, request: Request, tracking_number: str) -> Response:
+        report = verify_complaint(_staff_complaint(request, tracking_number))
+        return Response({"tracking_number": report.tracking_number, "ok": report.ok,
+                         "events": report.events, "broken_seq": report.broken_seq,
+                         "reason": report.reason})
+
+
+class ReporterView(APIView):
+    throttle_classes = [CitizenThrottle]
+    @extend_schema(
+        summary="The reporter's identity (recorded in the audit trail)",
+        description="Only for roles that may see it: never the handling unit of an anonymous "
+                    "complaint; the ombudsman only with the reporter's consent.",
+        responses={200: inline_serializer("Reporter", {
+            "name": serializers.CharField(), "email": serializers.CharField(),
+            "phone": serializers.CharField(), "id_number": serializers.CharField(),
+            "address": serializers.CharField(),
+            "consent_to_share": serializers.BooleanField(),
+        }), 401: ERROR, 403: ERROR, 404: ERROR},
+    )
+    def get(self, request: Request, tracking_number: str) -> Response:
+        actor, complaint = acting_on(request, tracking_number)
+        reporter = services.reporter_for(complaint, actor)
+        if reporter is None:
+            raise exceptions.PermissionDenied("You may not see this reporter's identity.")
+        return Response({f: getattr(reporter, f) for f in (
+            "name", "email", "phone", "id_number", "address", "consent_to_share")})
+
+
+def _staff_complaint(request: Request, tracking_number: str) -> Complaint:
+    actor = staff_actor(request)
+    if actor is None:
+        raise exceptions.NotAuthenticated()
+    return get_object_or_404(complaints_visible_to(actor), tracking_number=tracking_number)
+
+
+class ServiceListView(generics.ListAPIView):
+    serializer_class = ServiceSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Service]:
+        standards = ServiceStandard.objects.order_by("-effective_from", "-version") \
+            .prefetch_related("clocks", "tiers")
+        return (Service.objects.filter(is_active=True).select_related("agency")
+                .prefetch_related(Prefetch("standards", queryset=standards))
+                .order_by("agency__path", "name"))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    @extend_schema(summary="Services with the standard in force and its clock targets",
+                   responses={200: ServiceSerializer(many=True)})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
