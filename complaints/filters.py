@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters as filters
+from drf_spectacular.utils import extend_schema_field
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -25,8 +26,10 @@ from complaints.models import (
 from workflow.states import ClockName, ClockStatus, ClosureReason, State
 
 
-class CodeInFilter(filters.BaseInFilter, filters.CharFilter):
-    """A comma-separated list: `state=received,assigned`."""
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class CodeFilter(filters.ModelMultipleChoiceFilter):
+    """One or more records by their code (`service=ktp-el&service=parkir`); an unknown code
+    is a 400."""
 
 
 class ComplaintFilterSet(filters.FilterSet):
@@ -34,8 +37,8 @@ class ComplaintFilterSet(filters.FilterSet):
     agency = filters.CharFilter(method="filter_agency",
                                 help_text="Agency code; includes its units.")
     unit = filters.CharFilter(method="filter_unit", help_text="Unit code; includes sub-units.")
-    service = filters.ModelMultipleChoiceFilter(field_name="service", to_field_name="code",
-                                                queryset=Service.objects.all())
+    service = CodeFilter(field_name="service__code", to_field_name="code",
+                         queryset=Service.objects.all())
     assignee = filters.CharFilter(method="filter_assignee",
                                   help_text="Username of the assigned officer, or `me`.")
     channel = filters.MultipleChoiceFilter(choices=Channel.choices)

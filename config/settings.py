@@ -101,6 +101,7 @@ TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
@@ -145,6 +146,8 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Rows per database round trip in the streamed exports.
+EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 2000)
 # Throttles and idempotency need a cache every app server shares when more than one runs.
 CACHES = {
     "default": {
@@ -162,7 +165,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:queue"
 
 LOGGING = {
     "version": 1,

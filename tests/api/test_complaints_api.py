@@ -93,6 +93,8 @@ class TestList:
             closed.tracking_number]
         assert numbers(client.get(URL, {"assignee": "officer"})) == [closed.tracking_number]
         assert numbers(client.get(URL, {"agency": "dishub"})) == []
+        assert len(numbers(client.get(URL, {"service": "ktp-el"}))) == 2
+        assert client.get(URL, {"service": "no-such"}).status_code == 400
 
     def test_sla_filter_finds_breached_complaints(self, world, as_persona, complaint_in):
         late = complaint_in(State.RECEIVED, now=MONDAY_9_WIB - dt.timedelta(days=10))
