@@ -15,6 +15,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
+	$(DEV_ENV) $(BIN)/python manage.py compile_translations
 
 migrate: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput

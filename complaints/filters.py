@@ -39,15 +39,17 @@ class ComplaintFilterSet(filters.FilterSet):
     unit = filters.CharFilter(method="filter_unit", help_text="Unit code; includes sub-units.")
     service = CodeFilter(field_name="service__code", to_field_name="code",
                          queryset=Service.objects.all())
-    assignee = filters.CharFilter(method="filter_assignee",
-                                  help_text="Username of the assigned officer, or `me`.")
+    assignee = filters.CharFilter(
+        method="filter_assignee",
+        help_text="Username of the assigned officer, `me`, or `none` for no officer yet.")
     channel = filters.MultipleChoiceFilter(choices=Channel.choices)
     visibility = filters.MultipleChoiceFilter(choices=Visibility.choices)
     classification = filters.MultipleChoiceFilter(choices=Classification.choices)
     closure_reason = filters.MultipleChoiceFilter(choices=ClosureReason.choices)
-    sla_status = filters.ChoiceFilter(
+    sla_status = filters.MultipleChoiceFilter(
         choices=ClockStatus.choices, method="filter_sla",
-        help_text="Complaints with a clock in this status now (with `sla_clock`: that clock).",
+        help_text="Complaints with a clock in (any of) these statuses now (with `sla_clock`: "
+                  "that clock).",
     )
     sla_clock = filters.ChoiceFilter(choices=ClockName.choices, method="filter_noop",
                                      help_text="The clock `sla_status` looks at.")
@@ -83,6 +85,8 @@ class ComplaintFilterSet(filters.FilterSet):
         return queryset.filter(unit__path__startswith=unit.path)
 
     def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
         if value == "me":
             user = getattr(self.request, "user", None)
             if user is None or not user.is_authenticated:
@@ -90,7 +94,9 @@ class ComplaintFilterSet(filters.FilterSet):
             return queryset.filter(assignee=user)
         return queryset.filter(assignee__username=value)
 
-    def filter_sla(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_sla(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
         clock = self.form.cleaned_data.get("sla_clock") or None
         return queryset.with_clock(value, self.now, name=clock)
 

@@ -8,6 +8,7 @@ The complaint's state is changed only by `workflow.services.complaint_transition
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -299,14 +300,19 @@ class Classification(models.TextChoices):
 
 
 class ComplaintQuerySet(models.QuerySet["Complaint"]):
-    def with_clock(self, status: str, now: dt.datetime, name: str | None = None
-                   ) -> ComplaintQuerySet:
-        """Complaints with a clock (of `name`, or any) in `status` at `now` — one query,
-        e.g. every breached complaint of an agency:
+    def with_clock(self, status: str | Iterable[str], now: dt.datetime,
+                   name: str | None = None) -> ComplaintQuerySet:
+        """Complaints with a clock (of `name`, or any) in `status` (or any of several) at
+        `now` — one query, e.g. every breached complaint of an agency:
         `Complaint.objects.filter(agency=a).with_clock("breached", now)`."""
-        from workflow.models import Clock
+        from workflow.models import Clock, status_conditions
 
-        clocks = Clock.objects.filter(complaint=models.OuterRef("pk")).in_status(status, now)
+        wanted = [status] if isinstance(status, str) else list(status)
+        conditions = status_conditions(now)
+        condition = models.Q(pk__in=[])
+        for one in wanted:
+            condition |= conditions[one]
+        clocks = Clock.objects.filter(condition, complaint=models.OuterRef("pk"))
         return self.filter(models.Exists(clocks.filter(name=name) if name else clocks))
 
 

@@ -95,6 +95,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 # Stored times are UTC; each agency's own zone is applied where times are shown or counted.
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

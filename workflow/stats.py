@@ -23,7 +23,20 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncWeek
 
 from complaints.models import Agency, Complaint, Service
 from workflow.models import Clock, Event, status_conditions
@@ -359,3 +372,202 @@ def _assemble(now: dt.datetime, period: Period, agency: Agency | None,
         generated_at=now, period=period, agency=agency.code if agency else None,
         service=service.code if service else None, totals=totals.figures(), agencies=agencies,
     )
+
+
+# --- series for the charts of the statistics page and the staff dashboard -----------------
+#
+# Added for complaints/views/statistics.py. Each takes an optional `scope`: a queryset of the
+# complaints the reader may see (`complaints_visible_to(actor)`), applied as a subquery so
+# that the grouping never multiplies rows whatever joins the scope has. Without a scope they
+# count every complaint, confidential ones included: they return counts only, never rows.
+
+OPEN_STATES: tuple[str, ...] = tuple(s.value for s in State if s != State.CLOSED)
+
+# Backlog age buckets, in whole days since receipt: (first day, last day); None = no end.
+AGE_BUCKETS: tuple[tuple[int, int | None], ...] = (
+    (0, 3), (4, 7), (8, 14), (15, 30), (31, 60), (61, None),
+)
+
+
+@dataclass(frozen=True)
+class WeekVolume:
+    week_start: dt.date  # the Monday of the ISO week
+    iso_year: int
+    iso_week: int
+    by_state: dict[str, int]
+    complaints: int
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    first_day: int
+    last_day: int | None  # None: "more than first_day − 1 days"
+    by_state: dict[str, int]  # the open states only
+    complaints: int
+
+
+@dataclass(frozen=True)
+class Headlines:
+    """Counts of open complaints for the staff dashboard; each matches a filtered queue."""
+
+    open: int
+    at_risk: int
+    breached: int
+    due_today: int
+
+
+def _in_scope(queryset: QuerySet, scope: QuerySet | None, field_name: str = "pk") -> QuerySet:
+    if scope is None:
+        return queryset
+    return queryset.filter(**{f"{field_name}__in": scope.order_by().values("pk")})
+
+
+def _filtered(scope: QuerySet | None, agency: Agency | None,
+              service: Service | None) -> QuerySet:
+    complaints = _in_scope(Complaint.objects.order_by(), scope)
+    if agency is not None:
+        complaints = complaints.filter(agency__path__startswith=agency.path)
+    if service is not None:
+        complaints = complaints.filter(service=service)
+    return complaints
+
+
+def _agency_zones() -> list[str]:
+    return sorted(Agency.objects.order_by().values_list("time_zone", flat=True).distinct())
+
+
+def weekly_volume(
+    *,
+    now: dt.datetime,
+    weeks: int = 12,
+    agency: Agency | None = None,
+    service: Service | None = None,
+    scope: QuerySet | None = None,
+) -> list[WeekVolume]:
+    """Complaints received in each of the `weeks` ISO weeks (Monday to Sunday) up to the
+    week of `now`, counted by their state at `now` (not the state they had that week).
+
+    A complaint's week is the week of its local date of receipt in its agency's time zone,
+    as for the date filters of `complaint_statistics`. The last week is the one containing
+    `now`'s local date in the easternmost of those zones, so no complaint already received
+    falls after the window. Weeks with no complaints are listed with zeros.
+
+    Two queries whatever the number of complaints: the agencies' time zones, then one count
+    grouped by (week, state).
+    """
+    zones = _agency_zones()
+    if not zones or weeks < 1:
+        return []
+    today = max(now.astimezone(ZoneInfo(name)).date() for name in zones)
+    last = today - dt.timedelta(days=today.weekday())
+    starts = [last - dt.timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+    # A day's margin: no zone is more than a day ahead of UTC, so no complaint of the first
+    # week is cut off; complaints in the margin fall in an earlier week and are dropped below.
+    since = dt.datetime.combine(starts[0] - dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    week = Case(*(When(agency__time_zone=name,
+                       then=TruncWeek("received_at", tzinfo=ZoneInfo(name)))
+                  for name in zones), output_field=DateTimeField())
+    rows = (_filtered(scope, agency, service).filter(received_at__gte=since)
+            .annotate(week=week).values("week", "state").annotate(n=Count("pk")))
+    counts: defaultdict[dt.date, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        counts[_week_start(row["week"])][row["state"]] += row["n"]
+    return [_week_volume(start, counts[start]) for start in starts]
+
+
+def _week_start(value: dt.datetime | dt.date | str) -> dt.date:
+    # The truncated local time comes back naive (PostgreSQL) or labelled UTC (SQLite); either
+    # way its calendar date is the local Monday, read without any zone conversion.
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _week_volume(start: dt.date, states: Counter[str]) -> WeekVolume:
+    year, week, _day = start.isocalendar()
+    by_state = {s.value: states[s.value] for s in State}
+    return WeekVolume(week_start=start, iso_year=year, iso_week=week, by_state=by_state,
+                      complaints=sum(by_state.values()))
+
+
+def backlog_by_age(
+    *,
+    now: dt.datetime,
+    agency: Agency | None = None,
+    service: Service | None = None,
+    scope: QuerySet | None = None,
+) -> list[AgeBucket]:
+    """Open complaints (received, assigned or responded) at `now`, by age: the whole days
+    elapsed since receipt, floor((now − received_at) / 24 h), in the buckets 0–3, 4–7, 8–14,
+    15–30, 31–60 and more than 60 days. Every bucket is listed, with zeros.
+
+    One query: a count grouped by (bucket, state).
+    """
+    bucket = Case(
+        *(When(received_at__gt=now - dt.timedelta(days=last + 1), then=Value(index))
+          for index, (_first, last) in enumerate(AGE_BUCKETS) if last is not None),
+        default=Value(len(AGE_BUCKETS) - 1), output_field=IntegerField(),
+    )
+    rows = (_filtered(scope, agency, service).filter(state__in=OPEN_STATES)
+            .annotate(bucket=bucket).values("bucket", "state").annotate(n=Count("pk")))
+    counts: defaultdict[int, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        counts[row["bucket"]][row["state"]] += row["n"]
+    buckets = []
+    for index, (first, last) in enumerate(AGE_BUCKETS):
+        by_state = {state: counts[index][state] for state in OPEN_STATES}
+        buckets.append(AgeBucket(first_day=first, last_day=last, by_state=by_state,
+                                 complaints=sum(by_state.values())))
+    return buckets
+
+
+def scoped_statistics(
+    *,
+    now: dt.datetime,
+    scope: QuerySet,
+    agency: Agency | None = None,
+    service: Service | None = None,
+    received_after: dt.date | None = None,
+    received_before: dt.date | None = None,
+) -> Statistics:
+    """`complaint_statistics` restricted to the complaints of `scope`: the same queries and
+    definitions, with one more condition. For a coordinator it equals
+    `complaint_statistics(agency=their agency)`; it also covers supervisors' and officers'
+    scopes (units, assignments), which no agency filter can express."""
+    period = Period(received_after, received_before)
+    selection = _selection(agency, service, period)
+    ids = scope.order_by().values("pk")
+    selection = _Selection(complaints=selection.complaints & Q(pk__in=ids),
+                           clocks=selection.clocks & Q(complaint__in=ids))
+    tallies, labels = _complaint_counts(selection)
+    _clock_counts(tallies, selection, now)
+    _durations(tallies, selection)
+    return _assemble(now, period, agency, service, tallies, labels)
+
+
+def staff_headlines(*, now: dt.datetime, scope: QuerySet) -> Headlines:
+    """Open complaints of `scope` at `now`: all of them, those with a clock at risk, those
+    with a clock breached, and those with a clock that is still running (on time or at risk)
+    and due before the end of today in the agency's time zone.
+
+    "At risk" and "breached" are `Complaint.objects.with_clock(status, now)` — the filter of
+    the staff queue (`?sla_status=`) — on open complaints, so each count equals the length of
+    the queue it links to. Every clock counts, the citizen's included, as in that filter.
+    Two queries: the agencies' time zones, then one aggregate.
+    """
+    clocks = Clock.objects.filter(complaint=OuterRef("pk"))
+    status = status_conditions(now)
+    due_today = Q(pk__in=[])
+    for name in _agency_zones():
+        tomorrow = now.astimezone(ZoneInfo(name)).date() + dt.timedelta(days=1)
+        due = clocks.filter(status[ClockStatus.RUNNING] | status[ClockStatus.AT_RISK],
+                            due_at__lt=_local_midnight(tomorrow, ZoneInfo(name)))
+        due_today |= Q(agency__time_zone=name) & Q(Exists(due))
+    counts = _in_scope(Complaint.objects.order_by(), scope).filter(
+        state__in=OPEN_STATES).aggregate(
+        open=Count("pk"),
+        at_risk=Count("pk", filter=Q(Exists(clocks.in_status(ClockStatus.AT_RISK, now)))),
+        breached=Count("pk", filter=Q(Exists(clocks.in_status(ClockStatus.BREACHED, now)))),
+        due_today=Count("pk", filter=due_today),
+    )
+    return Headlines(**counts)

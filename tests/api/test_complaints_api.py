@@ -105,6 +105,17 @@ class TestList:
         assert numbers(client.get(URL, {"sla_status": "breached",
                                         "sla_clock": "resolution"})) == []
 
+    def test_unassigned_and_several_sla_statuses(self, world, as_persona, complaint_in):
+        late = complaint_in(State.RECEIVED, now=MONDAY_9_WIB - dt.timedelta(days=10))
+        assigned = complaint_in(State.ASSIGNED)
+        client = as_persona("coordinator")
+        assert numbers(client.get(URL, {"assignee": "none"})) == [late.tracking_number]
+        both = client.get(URL, {"sla_status": ["breached", "running"], "sla_clock": "verify"})
+        assert set(numbers(both)) == {late.tracking_number}
+        assert set(numbers(client.get(URL, {"sla_status": ["breached", "met"],
+                                            "sla_clock": "verify"}))) == {
+            late.tracking_number, assigned.tracking_number}
+
     def test_unknown_filter_value_is_400(self, world, as_persona):
         response = as_persona("coordinator").get(URL, {"state": "lost"})
         assert response.status_code == 400 and error_code(response) == "invalid_input"

@@ -1,0 +1,91 @@
+"""Template helpers shared by the citizen and staff pages: times in the agency's zone,
+deadlines in the citizen's words, and SLA badges with the one status definition."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from workflow.states import ClockName, ClockStatus, State
+
+register = template.Library()
+
+# Indonesian zones by their legal names (Perpres 41/1987); others by their abbreviation.
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
+              "Asia/Jayapura": "WIT"}
+
+# What each deadline means for the citizen: "<phrase> <date>".
+CITIZEN_PHRASES = {
+    ClockName.VERIFY: _("verified by"),
+    ClockName.FIRST_RESPONSE: _("answered by"),
+    ClockName.STATUTORY_ANSWER: _("first answer by law by"),
+    ClockName.RESOLUTION: _("settled by"),
+    ClockName.INFO_WAIT: _("send the requested information by"),
+    ClockName.REPLY_WINDOW: _("accept or dispute the answer by"),
+}
+
+STATUS_LABELS = {
+    ClockStatus.RUNNING: pgettext_lazy("clock status", "On time"),
+    ClockStatus.AT_RISK: pgettext_lazy("clock status", "Due soon"),
+    ClockStatus.BREACHED: pgettext_lazy("clock status", "Overdue"),
+    ClockStatus.MET: pgettext_lazy("clock status", "Met"),
+    ClockStatus.PAUSED: pgettext_lazy("clock status", "Paused"),
+}
+
+
+def zone_label(zone: str) -> str:
+    return ZONE_NAMES.get(zone, zone)
+
+
+@register.filter
+def local(value: dt.datetime | None, zone: str) -> str:
+    """`{{ complaint.received_at|local:complaint.agency.time_zone }}` →
+    "Senin, 2 Februari 2026 09.00 WIB"."""
+    if value is None:
+        return ""
+    moment = timezone.localtime(value, _zone(zone))
+    return f"{date_format(moment, 'l, j F Y')} {date_format(moment, 'TIME_FORMAT')} " \
+           f"{zone_label(zone)}"
+
+
+@register.filter
+def local_date(value: dt.datetime | None, zone: str) -> str:
+    """The day only: "Rabu, 25 Maret 2026" (deadlines end at 23:59:59 local)."""
+    if value is None:
+        return ""
+    return date_format(timezone.localtime(value, _zone(zone)), "l, j F Y")
+
+
+def _zone(zone: str) -> ZoneInfo:
+    return ZoneInfo(zone)
+
+
+@register.simple_tag
+def citizen_deadline(clock: Any, zone: str) -> str:
+    """"answered by Wednesday, 25 March 2026" — in the active language."""
+    phrase = CITIZEN_PHRASES.get(clock.name, clock.get_name_display())
+    return f"{phrase} {local_date(clock.due_at, zone)}"
+
+
+@register.simple_tag
+def sla_badge(clock: Any, now: dt.datetime | None = None) -> str:
+    status = clock.status(now or timezone.now())
+    return format_html('<span class="badge {}">{}</span>', status, STATUS_LABELS[status])
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+@register.filter
+def state_label(state: str) -> str:
+    return str(State(state).label) if state in State.values else state

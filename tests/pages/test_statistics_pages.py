@@ -1,0 +1,287 @@
+"""The public statistics page (/statistik/) and the staff dashboard (/staff/dasbor/).
+
+The numbers themselves are checked in tests/workflow/test_stats.py and test_stats_series.py;
+these check that the pages show exactly those numbers, pass them safely to the charts, keep
+confidential complaints undescribed, and refuse bad filters without failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.staticfiles import finders
+from django.core.cache import cache
+
+from complaints.defaults import create_default_standard
+from complaints.models import Agency, Service
+from complaints.selectors import complaints_visible_to
+from tests.conftest import MONDAY_9_WIB, valid_payload
+from workflow.permissions import Actor
+from workflow.services import complaint_transition
+from workflow.states import Action, Role
+from workflow.stats import backlog_by_age, complaint_statistics, weekly_volume
+
+PUBLIC, DASHBOARD = "/statistik/", "/staff/dasbor/"
+H, D = dt.timedelta(hours=1), dt.timedelta(days=1)
+T0 = MONDAY_9_WIB  # Mon 2 Feb 2026 09:00 WIB
+NOW = T0 + 30 * D  # Wed 4 Mar 2026 09:00 WIB
+CONFIDENTIAL = {"title": "Pungli di loket tiga", "description": "Petugas X minta uang rokok.",
+                "reporter": {"name": "Budi Rahasia", "email": "budi@example.id"}}
+EVIL = "<script>alert('x')</script>"
+QUEUE = "/staff/?state=received&amp;state=assigned&amp;state=responded"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    # The public page keeps its figures in the shared cache for a minute.
+    cache.clear()
+
+
+def story(world, submit, steps=(), *, received=T0, **fields):
+    complaint = submit(now=received, **fields).complaint
+    for action, role, after in steps:
+        complaint = complaint_transition(
+            complaint=complaint, action=action, actor=world.actor(role, complaint),
+            payload=valid_payload(action, world), now=received + after)
+    return complaint
+
+
+@pytest.fixture
+def complaints(world, submit) -> dict[str, Any]:
+    return {
+        # Untouched for 30 days: verify and statutory_answer breached.
+        "untouched": story(world, submit),
+        # Resolved: every clock met; first response 25 h, closure 49 h.
+        "resolved": story(world, submit, [(Action.ASSIGN, Role.COORDINATOR, H),
+                                          (Action.RESPOND, Role.OFFICER, 25 * H),
+                                          (Action.ACCEPT, Role.CITIZEN, 49 * H)]),
+        # Rejected after an hour: closed.
+        "rejected": story(world, submit, [(Action.REJECT, Role.COORDINATOR, H)]),
+        # Received Fri 27 Feb 09:00 WIB: verify due today, Wed 4 Mar 23:59:59 WIB (at risk).
+        "due_today": story(world, submit, received=NOW - 5 * D),
+        # Received an hour ago, confidential: every clock running.
+        "confidential": story(world, submit, received=NOW - H, visibility="confidential",
+                              **CONFIDENTIAL),
+        # Dinas Perhubungan, untouched: breached, and outside the coordinator's agency.
+        "dishub": story(world, submit, service=world.other_service),
+    }
+
+
+def get(client, url: str, params: dict[str, str] | None = None, **headers: str):
+    with time_machine.travel(NOW, tick=False):
+        return client.get(url, params or {}, **headers)
+
+
+def chart_json(response) -> dict[str, Any]:
+    match = re.search(r'<script id="stats-data" type="application/json">(.*?)</script>',
+                      response.content.decode(), re.S)
+    assert match, "no json_script"
+    return json.loads(match.group(1))
+
+
+def series(data: dict[str, Any], chart_id: str) -> dict[str, list]:
+    chart = next(c for c in data["charts"] if c["id"] == chart_id)
+    return {s["key"]: s["values"] for s in chart["series"]}
+
+
+# --- the public page --------------------------------------------------------------------
+
+def test_public_page_shows_the_numbers_of_complaint_statistics(client, complaints):
+    response = get(client, PUBLIC)
+    assert response.status_code == 200
+    statistics = response.context["statistics"]
+    assert statistics == complaint_statistics(now=NOW)  # the same code as the API
+    assert statistics.totals.complaints == 6
+    # One row per agency (by code) and the totals, with their counts by state.
+    assert [(row["label"], row["figures"].complaints, row["states"])
+            for row in response.context["rows"]] == [
+        ("Dinas Kependudukan", 5, [3, 0, 0, 2]),
+        ("Dinas Perhubungan", 1, [1, 0, 0, 0]),
+        ("All selected complaints", 6, [4, 0, 0, 2]),
+    ]
+    html = response.content.decode()
+    assert '<td class="num">5</td>' in html and '<td class="num">6</td>' in html
+
+
+def test_the_charts_data_is_json_with_the_same_numbers(client, complaints):
+    response = get(client, PUBLIC, HTTP_ACCEPT_LANGUAGE="en")
+    data = chart_json(response)
+    assert [c["id"] for c in data["charts"]] == ["weekly", "on-time", "backlog",
+                                                 "first-response"]
+    weeks = weekly_volume(now=NOW, weeks=12)
+    assert series(data, "weekly") == {
+        state: [w.by_state[state] for w in weeks]
+        for state in ("received", "assigned", "responded", "closed")}
+    assert series(data, "backlog") == {
+        state: [b.by_state[state] for b in backlog_by_age(now=NOW)]
+        for state in ("received", "assigned", "responded")}
+    statistics = complaint_statistics(now=NOW)
+    on_time = series(data, "on-time")
+    ktp = statistics.agencies[0].services[0]
+    assert on_time["statutory_answer"] == [ktp.clocks["statutory_answer"].on_time_percent, 0.0]
+    assert series(data, "first-response")["median"] == [25.0, None]
+    # Labels come from the view, in the page's language.
+    weekly = data["charts"][0]
+    assert weekly["title"] == "Complaints received per week, by current state"
+    assert [s["label"] for s in weekly["series"]] == ["Received", "Assigned", "Responded",
+                                                      "Closed"]
+    assert weekly["labels"][-1] == "2 Mar 2026"
+
+
+def test_every_chart_has_a_heading_and_a_data_table(client, complaints):
+    html = get(client, PUBLIC).content.decode()
+    for chart_id in ("weekly", "on-time", "backlog", "first-response"):
+        assert f'<h2 id="chart-{chart_id}-title">' in html
+        assert f'<canvas id="chart-{chart_id}" role="img"' in html
+        table = html.split(f'data-chart-table="{chart_id}"', 1)[1].split("</details>", 1)[0]
+        assert '<table class="stats">' in table and '<th scope="row">' in table
+
+
+def test_chart_js_is_served_by_the_app_never_a_cdn(client, complaints):
+    html = get(client, PUBLIC).content.decode()
+    sources = re.findall(r'<script[^>]*\ssrc="([^"]+)"', html)
+    assert sources == ["/static/vendor/chartjs/chart.umd.min.js", "/static/js/charts.js"]
+    assert not re.search(r"""src=["']?(https?:)?//""", html)
+    # Both are this app's static files (collected and served by WhiteNoise in production).
+    for source in sources:
+        assert finders.find(source.removeprefix("/static/")) is not None, source
+
+
+@pytest.mark.parametrize("params, field, message", [
+    ({"agency": "no-such-agency"}, "agency", "Select a valid choice"),
+    ({"service": EVIL}, "service", "Select a valid choice"),
+    ({"received_after": "2026-02-30"}, "received_after", "Enter a valid date"),
+    ({"received_after": "2026-02-02T09:00"}, "received_after", "Enter a valid date"),
+    ({"received_after": "2026-03-02", "received_before": "2026-02-02"}, "received_before",
+     "must not be before"),
+])
+def test_a_bad_filter_shows_a_form_error_and_no_numbers(client, complaints, params, field,
+                                                         message):
+    response = get(client, PUBLIC, params, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert f'id="id_{field}_error"' in html and 'aria-invalid="true"' in html
+    assert "statistics" not in response.context and "stats-data" not in html
+    assert EVIL not in html
+
+
+def test_the_filters_select_an_agency_and_show_its_services(client, complaints, world):
+    params = {"agency": "dishub", "received_after": "2026-02-01", "received_before": ""}
+    response = get(client, PUBLIC, params)
+    assert response.status_code == 200
+    assert response.context["statistics"] == complaint_statistics(
+        now=NOW, agency=world.other_agency, received_after=dt.date(2026, 2, 1))
+    assert [row["label"] for row in response.context["rows"]] == [
+        "Parkir — Dinas Perhubungan", "All selected complaints"]
+    assert 'href="/api/v1/stats/?agency=dishub&amp;received_after=2026-02-01"' in (
+        response.content.decode())
+
+
+def test_confidential_complaints_are_counted_but_never_described(client, complaints, world):
+    response = get(client, PUBLIC)
+    assert response.context["statistics"].totals.complaints == 6
+    client.force_login(world.ombudsman)
+    dashboard = get(client, DASHBOARD)
+    for html in (response.content.decode(), dashboard.content.decode()):
+        for text in (CONFIDENTIAL["title"], CONFIDENTIAL["description"], "Budi Rahasia",
+                     complaints["confidential"].tracking_number):
+            assert text not in html
+
+
+def test_names_are_escaped_in_the_tables_and_in_the_chart_data(client, world, submit):
+    agency = Agency.objects.create(code="evil", name=f"Dinas {EVIL}", time_zone="Asia/Jakarta")
+    service = Service.objects.create(agency=agency, code="evil-service", name=f"Layanan {EVIL}")
+    create_default_standard(service, effective_from=dt.date(2020, 1, 1))
+    story(world, submit, service=service)
+
+    html = get(client, PUBLIC, {"agency": "evil"}).content.decode()
+    assert EVIL not in html
+    assert "Layanan &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html  # the tables
+    raw_json = html.split('<script id="stats-data" type="application/json">', 1)[1]
+    raw_json = raw_json.split("</script>", 1)[0]
+    assert "<" not in raw_json and "\\u003Cscript\\u003E" in raw_json
+    labels = next(c for c in json.loads(raw_json)["charts"] if c["id"] == "on-time")["labels"]
+    assert labels == [f"Layanan {EVIL} — Dinas {EVIL}"]  # data, drawn on a canvas
+
+
+@pytest.mark.parametrize("how_many", [3, 20])
+def test_public_page_queries_do_not_grow_with_complaints(client, world, submit,
+                                                         django_assert_num_queries,
+                                                         how_many):
+    for i in range(how_many):
+        story(world, submit, received=T0 + i * H)
+    # Statistics 3, weekly volume 2, backlog 1, the form's agency and service 2 (choices).
+    with django_assert_num_queries(8):
+        assert get(client, PUBLIC).status_code == 200
+
+
+# --- the staff dashboard ----------------------------------------------------------------
+
+def test_the_dashboard_requires_login(client):
+    response = get(client, DASHBOARD)
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/masuk/?next=/staff/dasbor/"
+
+
+def test_the_dashboard_shows_headline_numbers_with_links_to_the_queue(client, world,
+                                                                      complaints):
+    client.force_login(world.coordinator)
+    response = get(client, DASHBOARD, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    # Open: untouched, due_today, confidential (dishub is another agency's; two are closed).
+    # At risk and due today: due_today's verify. Breached: untouched's verify and statutory.
+    assert [(h.key, h.count) for h in response.context["headlines"]] == [
+        ("open", 3), ("at_risk", 1), ("breached", 1), ("due_today", 1)]
+    html = response.content.decode()
+    for key, count, query in [("open", 3, ""), ("at_risk", 1, "&amp;sla_status=at_risk"),
+                              ("breached", 1, "&amp;sla_status=breached")]:
+        assert re.search(rf'headline-{key}">\s*<a href="{re.escape(QUEUE + query)}">\s*'
+                         rf'<span class="headline-count">{count}</span>', html), key
+
+
+def test_the_dashboard_counts_only_the_complaints_in_scope(client, world, complaints):
+    client.force_login(world.coordinator)
+    response = get(client, DASHBOARD)
+    statistics = response.context["statistics"]
+    assert statistics.totals == complaint_statistics(now=NOW, agency=world.agency).totals
+    scope = complaints_visible_to(Actor.staff(world.coordinator))
+    data = chart_json(response)
+    assert sum(sum(v) for v in series(data, "backlog").values()) == 3
+    assert series(data, "backlog") == {
+        state: [b.by_state[state] for b in backlog_by_age(now=NOW, scope=scope)]
+        for state in ("received", "assigned", "responded")}
+    assert "Dinas Perhubungan" not in response.content.decode()
+
+
+def test_the_ombudsman_dashboard_covers_every_agency(client, world, complaints):
+    client.force_login(world.ombudsman)
+    response = get(client, DASHBOARD)
+    assert response.context["statistics"].totals == complaint_statistics(now=NOW).totals
+    assert [(h.key, h.count) for h in response.context["headlines"]][:3] == [
+        ("open", 4), ("at_risk", 1), ("breached", 2)]
+
+
+def test_a_user_without_a_role_sees_an_empty_dashboard(client, world, complaints):
+    nobody = world.coordinator.__class__.objects.create_user(username="nobody")
+    client.force_login(nobody)
+    response = get(client, DASHBOARD)
+    assert response.status_code == 200
+    assert [h.count for h in response.context["headlines"]] == [0, 0, 0, 0]
+    assert response.context["statistics"].totals.complaints == 0
+
+
+@pytest.mark.parametrize("how_many", [3, 20])
+def test_dashboard_queries_do_not_grow_with_complaints(client, world, submit,
+                                                       django_assert_num_queries, how_many):
+    for i in range(how_many):
+        story(world, submit, received=T0 + i * H)
+    client.force_login(world.coordinator)
+    # Session, user, memberships; statistics 3, weekly volume 2, backlog 1, headlines 2.
+    with django_assert_num_queries(11):
+        assert get(client, DASHBOARD).status_code == 200
