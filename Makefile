@@ -38,7 +38,7 @@ test-sqlite: install
 # Without PostgreSQL this pass is skipped, unless REQUIRE_POSTGRES=1 makes that a failure.
 test-postgres: install
 	@if command -v pg_virtualenv >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		pg_virtualenv env TEST_DB=postgres $(BIN)/python -m pytest -q; \
+		pg_virtualenv -t env TEST_DB=postgres $(BIN)/python -m pytest -q; \
 	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
 		echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but pg_virtualenv/initdb are missing" >&2; exit 1; \
 	else \
