@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+
 from workflow import calendar
 from workflow.errors import InvalidInput, TransitionNotAllowed
 from workflow.models import Clock
@@ -92,11 +94,15 @@ def extend(
     """Extend one open clock, once, never past the ceiling of the pinned standard."""
     clock = complaint.clocks.filter(name=name, stopped_at__isnull=True).first()
     if clock is None:
-        raise TransitionNotAllowed(f"The {name} clock is not running.")
+        raise TransitionNotAllowed(_("The deadline “%(clock)s” is not running.")
+                                   % {"clock": ClockName(name).label})
     if clock.extended_by:
-        raise TransitionNotAllowed(f"The {name} clock was already extended once.")
+        raise TransitionNotAllowed(_("The deadline “%(clock)s” was already extended once.")
+                                   % {"clock": ClockName(name).label})
     if clock.ceiling is None or clock.ceiling <= clock.duration:
-        raise TransitionNotAllowed(f"The {name} clock has a statutory limit and cannot be extended.")
+        raise TransitionNotAllowed(
+            _("The deadline “%(clock)s” has a statutory limit and cannot be extended.")
+            % {"clock": ClockName(name).label})
     room = clock.ceiling - clock.duration
     if amount > room:
         raise InvalidInput(

@@ -16,10 +16,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.validators import validate_email
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from complaints.attachments import check as attachment_check
@@ -37,7 +38,7 @@ from complaints.models import (
 from workflow import audit, clocks, notifications, payloads, permissions
 from workflow.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from workflow.permissions import Actor
-from workflow.states import Action, ClockName, Role
+from workflow.states import Action, ClockName, Role, State
 
 CITIZEN_CHANNELS = (Channel.WEB, Channel.API, Channel.OPEN311)
 REPORTER_FIELDS = ("name", "email", "phone", "id_number", "address")
@@ -71,7 +72,7 @@ def complaint_submit(
     now = now or timezone.now()
     role = permissions.may_submit(actor)
     if role is None:
-        raise NotPermitted("You may not submit complaints.")
+        raise NotPermitted(_("You may not submit complaints."))
     channel = _channel(role, channel, referred_from)
     received_at = _received_at(role, received_at, now)
     fields = _submission_fields(title, description, visibility, location_text, latitude,
@@ -228,11 +229,13 @@ def complaint_transition(
         # 403 whatever its state; one they may take, but not now, is 409.
         role = permissions.acting_role(actor, action, locked)
         if role is None:
-            raise NotPermitted(f"You may not {Action(action).label.lower()} this complaint.")
+            raise NotPermitted(_("You may not take the action “%(action)s” on this complaint.")
+                               % {"action": Action(action).label})
         method = getattr(locked, action)
         if not can_proceed(method) or not permissions.role_may_act_now(role, action, locked):
             raise TransitionNotAllowed(
-                f"{Action(action).label} is not possible now (the complaint is {locked.state}).",
+                _("“%(action)s” is not possible now: the complaint is “%(state)s”.")
+                % {"action": Action(action).label, "state": State(locked.state).label},
                 available=available_actions(locked, actor, now=now),
             )
         data, record = payloads.VALIDATORS[action](payload or {}, locked)

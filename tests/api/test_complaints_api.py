@@ -189,14 +189,20 @@ class TestTransitions:
 
     def test_not_now_is_409_with_the_available_actions(self, world, as_persona, complaint_in):
         number = complaint_in(State.ASSIGNED).tracking_number
-        response = as_persona("coordinator").post(self.url(number, "assign"),
-                                                  {"unit": "disdukcapil-ktp"}, format="json")
+        client = as_persona("coordinator")
+        response = client.post(self.url(number, "assign"), {"unit": "disdukcapil-ktp"},
+                               format="json", HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 409
         assert response.json()["error"] == {
             "code": "transition_not_allowed",
-            "message": "Assign is not possible now (the complaint is assigned).",
+            "message": "“Assign” is not possible now: the complaint is “Assigned”.",
             "details": {"available_actions": ["reassign"]},
         }
+        # The message follows the caller's language (Bahasa Indonesia by default).
+        indonesian = client.post(self.url(number, "assign"), {"unit": "disdukcapil-ktp"},
+                                 format="json").json()["error"]["message"]
+        assert indonesian != response.json()["error"]["message"]
+        assert indonesian.startswith("“")
 
     def test_ombudsman_writes_are_403_whatever_the_state(self, world, as_persona,
                                                          complaint_in):

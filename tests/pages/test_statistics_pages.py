@@ -73,6 +73,7 @@ def complaints(world, submit) -> dict[str, Any]:
 
 
 def get(client, url: str, params: dict[str, str] | None = None, **headers: str):
+    headers.setdefault("HTTP_ACCEPT_LANGUAGE", "en")  # the texts asserted are the English ones
     with time_machine.travel(NOW, tick=False):
         return client.get(url, params or {}, **headers)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from complaints.models import Complaint, Feedback
 from tests.conftest import MONDAY_9_WIB, valid_payload
@@ -15,6 +16,13 @@ from workflow.services import available_actions, complaint_transition, reporter_
 from workflow.states import Action, ClockStatus, Role, State
 
 LATER = MONDAY_9_WIB + dt.timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals asserted here are matched in English."""
+    with translation.override("en"):
+        yield
 
 
 def act(world, complaint, action, role, payload=None, now=LATER):
