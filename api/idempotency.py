@@ -58,9 +58,15 @@ def seal(secret: str, key: str) -> str:
     return bytes(a ^ b for a, b in zip(raw, _keystream(key, len(raw)))).hex()
 
 
-def unseal(sealed: str, key: str) -> str:
+def unseal(sealed: str, key: str) -> str | None:
+    """The sealed secret, or None when it was sealed under another SECRET_KEY (rotated, or a
+    backup restored onto a server with a new one): the keystream no longer matches, and the
+    result is not the ASCII of an access token."""
     raw = bytes.fromhex(sealed)
-    return bytes(a ^ b for a, b in zip(raw, _keystream(key, len(raw)))).decode()
+    try:
+        return bytes(a ^ b for a, b in zip(raw, _keystream(key, len(raw)))).decode("ascii")
+    except UnicodeDecodeError:
+        return None
 
 
 def idempotent(request: Request, run: Callable[[], Response]) -> Response:
@@ -100,8 +106,11 @@ def _replay(record: IdempotencyRecord, fingerprint: str, key: str) -> Response:
             "This Idempotency-Key was used with a different request.",
             status.HTTP_422_UNPROCESSABLE_ENTITY)
     body = dict(record.response_body)
-    if record.sealed_token:
-        body[SEALED_FIELD] = unseal(record.sealed_token, key)
+    # Without the SECRET_KEY it was sealed under, the token is lost for good (only its hash
+    # is kept): the replay still names the complaint, so the retry creates no second one.
+    token = unseal(record.sealed_token, key) if record.sealed_token else None
+    if token is not None:
+        body[SEALED_FIELD] = token
     response = Response(body, status=record.status_code)
     response["Idempotent-Replayed"] = "true"
     return response

@@ -1,7 +1,9 @@
 """Delivering the notification outbox, after commit, with retries and a dead-letter state.
 
 Rows are claimed with SKIP LOCKED, so several workers share the outbox without sending a row
-twice. A send that fails is retried with exponential back-off; after MAX_ATTEMPTS the row is
+twice, and each row's outcome commits right after its send: delivery is at-least-once, and a
+worker killed between handing a mail over and committing it sends that one mail again. A send
+that fails is retried with exponential back-off; after MAX_ATTEMPTS the row is
 a dead letter, visible (and retryable) in the admin.
 """
 
@@ -48,17 +50,24 @@ def render(notification: Notification) -> tuple[str, str]:
 
 def deliver_pending(*, now: dt.datetime, batch: int = BATCH) -> dict[str, int]:
     counts = {"sent": 0, "retry": 0, "dead": 0}
-    while True:
-        with transaction.atomic():
-            rows = list(Notification.objects.select_for_update(skip_locked=True)
-                        .filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
-                        .select_related("event").order_by("next_attempt_at", "id")[:batch])
-            if not rows:
-                return counts
-            for row in rows:
-                counts[_deliver(row, now)] += 1
-        if len(rows) < batch:
-            return counts
+    due = Notification.objects.filter(status=Notification.Status.PENDING,
+                                      next_attempt_at__lte=now)
+    oldest_first = due.order_by("next_attempt_at", "id").values_list("pk", flat=True)
+    while ids := list(oldest_first[:batch]):
+        delivered = 0
+        for pk in ids:
+            # One transaction per mail: its `sent` commits as soon as the mail is handed over,
+            # so a worker killed mid-batch sends again only the one mail in flight, not every
+            # mail of the batch (whose marks a batch-wide transaction would roll back).
+            with transaction.atomic():
+                row = (due.select_for_update(skip_locked=True).select_related("event")
+                       .filter(pk=pk).first())
+                if row is not None:  # else another worker holds it, or has sent it
+                    counts[_deliver(row, now)] += 1
+                    delivered += 1
+        if len(ids) < batch or not delivered:
+            break
+    return counts
 
 
 def _deliver(row: Notification, now: dt.datetime) -> str:
