@@ -132,6 +132,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "aduan@localhost")
+# Where vulnerabilities are reported (served at /.well-known/security.txt).
+SECURITY_CONTACT = env_str("SECURITY_CONTACT", "mailto:security@localhost")
 # The public address of this installation, for links in e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -48,6 +48,13 @@ def render(notification: Notification) -> tuple[str, str]:
     return subject.strip(), body.strip() + "\n"
 
 
+def message_id(row: Notification) -> str:
+    """The same for every attempt at one notification, so that the one resend a crash can
+    cause (after the hand-over, before the commit) is recognisable as a duplicate."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "aduan"
+    return f"<notification-{row.pk}@{domain}>"
+
+
 def deliver_pending(*, now: dt.datetime, batch: int = BATCH) -> dict[str, int]:
     counts = {"sent": 0, "retry": 0, "dead": 0}
     due = Notification.objects.filter(status=Notification.Status.PENDING,
@@ -74,7 +81,8 @@ def _deliver(row: Notification, now: dt.datetime) -> str:
     row.attempts += 1
     try:
         subject, body = render(row)
-        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [row.recipient]).send()
+        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [row.recipient],
+                     headers={"Message-ID": message_id(row)}).send()
     except Exception as error:  # noqa: BLE001 - any failure of one mail is that row's retry
         log.warning("notification %s failed (attempt %s): %s", row.pk, row.attempts, error)
         row.last_error = f"{type(error).__name__}: {error}"[:2000]

@@ -100,3 +100,12 @@ def test_session_and_csrf_cookies_are_secure_and_the_session_cookie_http_only(wo
     response = client.post(login, {"username": "coordinator", "password": "x"})
     session = response.cookies["sessionid"]
     assert (session["secure"], session["httponly"], session["samesite"]) == (True, True, "Lax")
+
+
+def test_security_txt_names_the_configured_contact(client, settings):
+    settings.SECURITY_CONTACT = "mailto:security@aduan.example.go.id"
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "Contact: mailto:security@aduan.example.go.id"
+    assert lines[1].startswith("Expires: ") and lines[1].endswith("Z")

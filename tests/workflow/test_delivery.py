@@ -56,3 +56,13 @@ def test_a_dead_letter_put_back_to_pending_is_delivered(submit, mailoutbox):
     Notification.objects.update(status="pending", next_attempt_at=MONDAY_9_WIB)
     assert deliver_pending(now=MONDAY_9_WIB)["sent"] == 1
     assert [m.to for m in mailoutbox] == [["siti@example.id"]]
+
+
+def test_every_attempt_at_one_notification_carries_the_same_message_id(submit, mailoutbox):
+    submit()
+    row = Notification.objects.get()
+    deliver_pending(now=MONDAY_9_WIB)
+    Notification.objects.update(status="pending")
+    deliver_pending(now=MONDAY_9_WIB)
+    ids = [m.extra_headers["Message-ID"] for m in mailoutbox]
+    assert ids == [f"<notification-{row.pk}@localhost>"] * 2
