@@ -7,7 +7,7 @@ DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate test test-sqlite test-postgres diagram clean
+.PHONY: install run migrate test test-sqlite test-postgres fuzz diagram clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test-postgres: install
 	else \
 		echo "PostgreSQL not installed: skipping the PostgreSQL pass (set REQUIRE_POSTGRES=1 to fail)"; \
 	fi
+
+# A longer fuzzing run than the bounded one in `make test` (docs/fuzzing.md).
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(BIN)/python -m pytest -q tests/fuzz
 
 # Regenerate the state diagram in README.md from the workflow's transitions.
 diagram: install

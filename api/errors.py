@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -54,6 +55,22 @@ def error_response(code: str, message: str, http_status: int,
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, WorkflowError):
         return error_response(exc.code, exc.message, exc.status, exc.details)
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return error_response("request_too_large",
+                              f"The request body is larger than {limit:,} bytes "
+                              "(attachments not counted).",
+                              status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, {"max_bytes": limit})
+    if isinstance(exc, SuspiciousOperation):
+        # Too many fields or files: Django refuses to read the request (its own answer
+        # would be a 400 HTML page).
+        return error_response("malformed_request", "The request could not be read.",
+                              status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RecursionError):
+        # The json module raises RecursionError, not the ValueError that DRF's JSONParser
+        # turns into a ParseError, on deeply nested input (`[[[[…]]]]`).
+        return error_response("malformed_request", "The JSON is nested too deeply.",
+                              status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -75,3 +92,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def not_found_response() -> Response:
     return error_response("not_found", "Not found.", status.HTTP_404_NOT_FOUND)
+
+
+def not_found(request: object, *args: object, **kwargs: object) -> JsonResponse:
+    """The API's 404 for paths that match no endpoint."""
+    return JsonResponse(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from complaints.models import (
     Agency,
     Channel,
+    Classification,
     ClockPolicy,
     Complaint,
     ComplexityTier,
@@ -21,7 +22,7 @@ from complaints.models import (
     Visibility,
 )
 from workflow.models import Clock, Event
-from workflow.states import Action, ClockStatus
+from workflow.states import Action, ClockStatus, ClosureReason, RejectionReason
 
 
 class AgencyRefSerializer(serializers.ModelSerializer):
@@ -94,11 +95,24 @@ class ComplaintSerializer(serializers.ModelSerializer):
     service = ServiceRefSerializer()
     agency = AgencyRefSerializer()
     unit = AgencyRefSerializer(allow_null=True)
-    assigned_to = PersonSerializer(source="assignee", allow_null=True)
+    # Not required: citizens never get it (see to_representation).
+    assigned_to = PersonSerializer(source="assignee", allow_null=True, required=False)
     location = LocationSerializer(source="*")
     standard_version = serializers.IntegerField(source="standard.version")
-    duplicate_of = serializers.SlugRelatedField(slug_field="tracking_number", read_only=True)
-    referred_to = serializers.SlugRelatedField(slug_field="tracking_number", read_only=True)
+    # Declared rather than left to read_only_fields, so that the schema admits the blank and
+    # null values they have until they are set: DRF drops allow_blank from read-only fields.
+    classification = serializers.ChoiceField(choices=Classification.choices, allow_blank=True,
+                                             read_only=True)
+    complexity = serializers.CharField(read_only=True, help_text="Tier code; blank until "
+                                                                 "assigned.")
+    closure_reason = serializers.ChoiceField(choices=ClosureReason.choices, allow_blank=True,
+                                             read_only=True)
+    rejection_reason = serializers.ChoiceField(choices=RejectionReason.choices,
+                                               allow_blank=True, read_only=True)
+    duplicate_of = serializers.SlugRelatedField(slug_field="tracking_number", read_only=True,
+                                                allow_null=True)
+    referred_to = serializers.SlugRelatedField(slug_field="tracking_number", read_only=True,
+                                               allow_null=True)
     feedback = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
 
@@ -148,12 +162,21 @@ class ComplaintDetailSerializer(ComplaintSerializer):
         return self.context.get("available_actions", [])
 
 
+class CodeField(serializers.SlugRelatedField):
+    """A record by its code. A code with NUL is refused before the query: PostgreSQL
+    refuses it there (a 500)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SubmissionSerializer(serializers.Serializer):
     """A new complaint. Staff recording one received by phone, letter or in person may set
     `channel` and `received_at`."""
 
-    service = serializers.SlugRelatedField(slug_field="code",
-                                           queryset=Service.objects.select_related("agency"))
+    service = CodeField(slug_field="code", queryset=Service.objects.select_related("agency"))
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20_000)
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)

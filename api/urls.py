@@ -1,11 +1,13 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
+
+from api.errors import not_found
 
 # The API docs run under the site's Content-Security-Policy with two relaxations: inline
 # styles, which Swagger UI's page and Redoc's styled-components need, and Redoc's search
@@ -23,4 +25,6 @@ urlpatterns = [
          name="api-docs"),
     path("redoc/", redoc_policy(SpectacularRedocView.as_view(
         url_name="schema", template_name="api/redoc.html")), name="api-redoc"),
+    # Anything else under /api/ is a 404 in the API's own error shape, not an HTML page.
+    re_path(r"^.*$", not_found, name="api-not-found"),
 ]

@@ -3,11 +3,17 @@ call the workflow service for writes, and let api.errors shape every error."""
 
 from __future__ import annotations
 
+import codecs
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -31,6 +37,7 @@ from api.serializers import (
 )
 from api.throttles import CitizenThrottle, SubmitThrottle
 from complaints.filters import ComplaintFilterSet
+from complaints.identifiers import normalize_tracking_number
 from complaints.models import Complaint, Service, ServiceStandard
 from complaints.selectors import (
     complaint_for_citizen,
@@ -62,9 +69,7 @@ def acting_on(request: Request, tracking_number: str) -> tuple[Actor, Complaint]
     credentials), so a complaint's existence never leaks."""
     actor = staff_actor(request)
     if actor is not None:
-        complaint = get_object_or_404(complaints_visible_to(actor),
-                                      tracking_number=tracking_number)
-        return actor, complaint
+        return actor, scoped_complaint(actor, tracking_number)
     token = request.headers.get(ACCESS_TOKEN_HEADER)
     if not token:
         raise exceptions.NotAuthenticated(
@@ -75,17 +80,122 @@ def acting_on(request: Request, tracking_number: str) -> tuple[Actor, Complaint]
     return Actor.citizen(complaint), complaint
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def require_utf8(request: Request) -> None:
+    """Refuse (400) a query string or a form body that is not UTF-8. Django would go on with
+    altered text (undecodable bytes become U+FFFD, or a whole urlencoded body is read as
+    Latin-1): a search for the wrong words, or a complaint stored garbled. Runs before the
+    body is parsed. A multipart form is decoded field by field with U+FFFD in place of bad
+    bytes, which is then their only trace: a field carrying it is refused. A request that
+    declares another charset is read in that one, as Django and DRF do."""
+    if not _reads_utf8(request):
+        return
+    try:
+        _strict_query(request.META.get("QUERY_STRING", "").encode("iso-8859-1"))  # WSGI
+        if request.content_type.startswith(FORM_TYPES[0]):
+            _strict_query(request.body)
+    except UnicodeError:
+        raise exceptions.ParseError("The query string or form is not valid UTF-8.") from None
+    if request.content_type.startswith(FORM_TYPES[1]) and any(
+            "\ufffd" in text for key, values in request.data.lists()
+            for text in (key, *(v for v in values if isinstance(v, str)))):
+        raise exceptions.ParseError("The form is not valid UTF-8.")
+
+
+def _reads_utf8(request: Request) -> bool:
+    try:
+        return codecs.lookup(request.encoding or settings.DEFAULT_CHARSET).name == "utf-8"
+    except LookupError:
+        return False  # DRF's parsers refuse an unknown charset themselves
+
+
+def _strict_query(raw: bytes) -> None:
+    parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
+
+
+class Utf8Input:
+    """For views that read a query string or a form: see require_utf8."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        require_utf8(request)
+
+
+def scoped_complaint(actor: Actor, tracking_number: str) -> Complaint:
+    """The complaint in the actor's scope, or 404. The number is normalised first, as for
+    citizens, so that what cannot be one never reaches the database (PostgreSQL refuses a
+    NUL in a query: that was a 500)."""
+    number = normalize_tracking_number(tracking_number)
+    if number is None:
+        raise exceptions.NotFound()
+    return get_object_or_404(complaints_visible_to(actor), tracking_number=number)
+
+
+class InvalidCursor(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_cursor"
+    default_detail = "`cursor` must be a cursor given by this list: follow `next`."
+
+
 class ComplaintPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("next_due", "id")
 
+    def decode_cursor(self, request: Request) -> Any:
+        """DRF's cursor, refused (400) unless its position could be one DRF wrote for this
+        ordering: the position goes into the query as it is, and a forged one made the
+        database layer raise (500)."""
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise InvalidCursor() from None
+        if cursor is None or cursor.position is None:
+            return cursor
+        position = _position(self.ordering[0].lstrip("-"), cursor.position)
+        if position is None:
+            raise InvalidCursor()
+        return cursor._replace(position=position)
 
-class ComplaintViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+
+def _position(field: str, position: str) -> str | None:
+    """The position as the database can take it, or None if DRF cannot have written it."""
+    if field == "id":
+        valid = position.isascii() and position.isdigit() and len(position) <= 19 \
+            and int(position) < 2**63
+        return position if valid else None
+    try:
+        moment = parse_datetime(position)
+        if moment is None or moment.tzinfo is None:  # DRF writes them with their offset
+            return None
+        # In UTC: PostgreSQL refuses offsets past ±15:59, and one out of range in UTC is
+        # forged.
+        return moment.astimezone(dt.UTC).isoformat()
+    except (ValueError, OverflowError):
+        return None
+
+
+class StrictOrdering(OrderingFilter):
+    """An `ordering` naming anything but the documented fields is a 400, like an unknown
+    filter value, rather than silently ignored."""
+
+    def remove_invalid_fields(self, queryset: QuerySet, fields: list[str], view: Any,
+                              request: Request) -> list[str]:
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        if len(valid) != len(fields):
+            names = ", ".join(view.ordering_fields)
+            raise exceptions.ValidationError(
+                {self.ordering_param: [f"Order by {names}, each with - for descending."]})
+        return valid
+
+
+class ComplaintViewSet(Utf8Input, mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_field = "tracking_number"
     serializer_class = ComplaintSerializer
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrdering]
     filterset_class = ComplaintFilterSet
     ordering_fields = ["next_due", "received_at", "updated_at", "id"]
     ordering = ["next_due", "id"]
@@ -113,7 +223,7 @@ class ComplaintViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         summary="List complaints in your scope",
         description="Staff and ombudsman. Ordered by the deadline of the next running clock "
                     "by default; cursor pagination.",
-        responses={200: ComplaintSerializer(many=True), 401: ERROR, 400: ERROR},
+        responses={200: ComplaintSerializer(many=True), 400: ERROR, 401: ERROR},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
@@ -121,7 +231,7 @@ class ComplaintViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="One complaint",
         parameters=[ACCESS_TOKEN],
-        responses={200: ComplaintDetailSerializer, 401: ERROR, 404: ERROR},
+        responses={200: ComplaintDetailSerializer, 401: ERROR, 404: ERROR, 429: ERROR},
     )
     def retrieve(self, request: Request, tracking_number: str) -> Response:
         actor, complaint = acting_on(request, tracking_number)
@@ -137,9 +247,14 @@ class ComplaintViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                  "multipart/form-data": SubmissionSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR,
                                      OpenApiParameter.HEADER, required=False)],
-        responses={201: SubmittedSerializer, 400: ERROR, 403: ERROR, 422: ERROR, 429: ERROR},
+        responses={201: SubmittedSerializer, 400: ERROR, 401: ERROR, 403: ERROR, 413: ERROR,
+                   415: ERROR, 422: ERROR, 429: ERROR},
     )
     def create(self, request: Request) -> Response:
+        if not isinstance(request.data, Mapping):
+            # Before the Idempotency-Key, which fingerprints the fields: a JSON array, string
+            # or null has none (that was a 500).
+            raise exceptions.ValidationError({"non_field_errors": ["Send a JSON object."]})
         return idempotent(request, lambda: self._submit(request))
 
     def _submit(self, request: Request) -> Response:
@@ -176,7 +291,7 @@ def detail(actor: Actor, complaint: Complaint, request: Request) -> dict[str, An
     return ComplaintDetailSerializer(complaint, context=context).data
 
 
-class TransitionView(APIView):
+class TransitionView(Utf8Input, APIView):
     throttle_classes = [CitizenThrottle]
 
     @extend_schema(
@@ -209,7 +324,7 @@ class TransitionView(APIView):
             "agency_name": serializers.CharField(required=False),
         }),
         responses={200: ComplaintDetailSerializer, 400: ERROR, 401: ERROR, 403: ERROR,
-                   404: ERROR, 409: ERROR},
+                   404: ERROR, 409: ERROR, 413: ERROR, 415: ERROR, 429: ERROR},
     )
     def post(self, request: Request, tracking_number: str, action: str) -> Response:
         if action not in Action.values:
@@ -262,7 +377,7 @@ class ReporterView(APIView):
             "phone": serializers.CharField(), "id_number": serializers.CharField(),
             "address": serializers.CharField(),
             "consent_to_share": serializers.BooleanField(),
-        }), 401: ERROR, 403: ERROR, 404: ERROR},
+        }), 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR},
     )
     def get(self, request: Request, tracking_number: str) -> Response:
         actor, complaint = acting_on(request, tracking_number)
@@ -277,7 +392,7 @@ def _staff_complaint(request: Request, tracking_number: str) -> Complaint:
     actor = staff_actor(request)
     if actor is None:
         raise exceptions.NotAuthenticated()
-    return get_object_or_404(complaints_visible_to(actor), tracking_number=tracking_number)
+    return scoped_complaint(actor, tracking_number)
 
 
 class ServiceListView(generics.ListAPIView):
@@ -295,6 +410,6 @@ class ServiceListView(generics.ListAPIView):
         return {**super().get_serializer_context(), "now": timezone.now()}
 
     @extend_schema(summary="Services with the standard in force and its clock targets",
-                   responses={200: ServiceSerializer(many=True)})
+                   responses={200: ServiceSerializer(many=True), 401: ERROR})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)

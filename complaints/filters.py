@@ -10,9 +10,11 @@ import datetime as dt
 from typing import Any
 
 import django_filters as filters
-from drf_spectacular.utils import extend_schema_field
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 
 from complaints.identifiers import normalize_tracking_number
 from complaints.models import (
@@ -30,6 +32,25 @@ from workflow.states import ClockName, ClockStatus, ClosureReason, State
 class CodeFilter(filters.ModelMultipleChoiceFilter):
     """One or more records by their code (`service=ktp-el&service=parkir`); an unknown code
     is a 400."""
+
+
+class InstantField(IsoDateTimeField):
+    """An ISO 8601 instant, in UTC: the database compares it as sent, and PostgreSQL refuses
+    offsets past ±15:59 that Python takes (`-20:41`). One out of range in UTC
+    (`0001-01-01T00:00:00+05:00`) is invalid input. Both were a 500."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        instant = super().to_python(value)
+        if instant is None:
+            return None
+        try:
+            return instant.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class InstantFilter(filters.IsoDateTimeFilter):
+    field_class = InstantField
 
 
 class ComplaintFilterSet(filters.FilterSet):
@@ -53,11 +74,11 @@ class ComplaintFilterSet(filters.FilterSet):
     )
     sla_clock = filters.ChoiceFilter(choices=ClockName.choices, method="filter_noop",
                                      help_text="The clock `sla_status` looks at.")
-    received_after = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
-    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
-    updated_since = filters.IsoDateTimeFilter(
+    received_after = InstantFilter(field_name="received_at", lookup_expr="gte")
+    received_before = InstantFilter(field_name="received_at", lookup_expr="lt")
+    updated_after = InstantFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = InstantFilter(field_name="updated_at", lookup_expr="lt")
+    updated_since = InstantFilter(
         field_name="updated_at", lookup_expr="gte",
         help_text="For incremental pulls: complaints changed at or after this instant.",
     )

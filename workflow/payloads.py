@@ -29,6 +29,9 @@ def _text(payload: Mapping[str, Any], key: str, *, required: bool = True) -> str
         value = ""
     if not isinstance(value, str):
         raise InvalidInput(f"{key} must be text.", errors={key: "must be text"})
+    if "\x00" in value:
+        # PostgreSQL cannot store it (a 500); no text a person writes contains it.
+        raise InvalidInput(f"{key} contains a NUL character.", errors={key: "contains NUL"})
     value = value.strip()
     if required and not value:
         raise InvalidInput(f"{key} is required.", errors={key: "required"})
@@ -37,9 +40,14 @@ def _text(payload: Mapping[str, Any], key: str, *, required: bool = True) -> str
     return value
 
 
+# More digits than any number these payloads take, and far fewer than int() refuses (4300).
+MAX_DIGITS = 19
+
+
 def _int(payload: Mapping[str, Any], key: str, low: int, high: int) -> int:
     value = payload.get(key)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    # isdecimal, not isdigit: int() refuses "²", which isdigit accepts (that was a 500).
+    if isinstance(value, str) and _is_number(value.strip().removeprefix("-")):
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise InvalidInput(f"{key} must be a whole number from {low} to {high}.",
@@ -60,10 +68,14 @@ def _agency_within(payload: Mapping[str, Any], key: str, root: Agency) -> Agency
 def _lookup(query: Any, ref: Any, code_field: str = "code") -> Any:
     if isinstance(ref, int) and not isinstance(ref, bool):
         return query.filter(pk=ref).first()
-    if isinstance(ref, str) and ref.strip():
+    if isinstance(ref, str) and ref.strip() and "\x00" not in ref:
         ref = ref.strip()
-        return query.filter(**({"pk": int(ref)} if ref.isdigit() else {code_field: ref})).first()
+        return query.filter(**({"pk": int(ref)} if _is_number(ref) else {code_field: ref})).first()
     return None
+
+
+def _is_number(text: str) -> bool:
+    return text.isdecimal() and len(text) <= MAX_DIGITS
 
 
 def _officer_of(payload: Mapping[str, Any], unit: Agency) -> AbstractBaseUser | None:
@@ -95,6 +107,8 @@ def assign(payload: Mapping[str, Any], complaint: Complaint) -> Validated:
     data, record = _placement(payload, complaint)
     tiers = complaint.standard.tiers.all()
     code = payload.get("complexity") or None
+    if isinstance(code, str) and "\x00" in code:
+        code = "\ufffd"  # matches no tier, and can be sent to PostgreSQL
     tier = (tiers.filter(code=code).first() if code
             else tiers.filter(is_default=True).first() or tiers.first())
     if tier is None and (code or tiers.exists()):

@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 
 from api.exports import complaints as export
 from api.exports import feed
-from api.views import ERROR, staff_actor
+from api.views import ERROR, Utf8Input, staff_actor
 from complaints.filters import ComplaintFilterSet
 from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
@@ -51,7 +51,7 @@ class URLNamesTheFormat(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class ExportView(APIView):
+class ExportView(Utf8Input, APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = URLNamesTheFormat

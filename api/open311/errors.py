@@ -51,6 +51,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, SuspiciousOperation):
         # Too many fields, a body over the size limit: Django refuses to read the request.
         return error_response(status.HTTP_400_BAD_REQUEST, "The request could not be read.")
+    if isinstance(exc, RecursionError):
+        # The json module raises RecursionError, not the ValueError that DRF's JSONParser
+        # turns into a ParseError, on deeply nested input (`[[[[…]]]]`).
+        return error_response(status.HTTP_400_BAD_REQUEST, "The JSON is nested too deeply.")
     if isinstance(exc, exceptions.Throttled):
         # The specification has no code for this; 429 with the usual error list.
         headers = {"Retry-After": str(int(exc.wait))} if exc.wait is not None else None

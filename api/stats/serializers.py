@@ -6,22 +6,29 @@ and the JSON cannot drift apart. Definitions of the numbers: docs/statistics.md.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.serializers import CodeField
 from complaints.models import Agency, Service
 from workflow.states import ClosureReason, State
 from workflow.stats import AGENCY_CLOCKS
 
 
+# Local dates whose day, in every agency's zone, is a range of UTC instants: the first and
+# the last day of the calendar are not (0001-01-01 at +07:00 is before year 1 in UTC).
+EARLIEST_DATE, LATEST_DATE = dt.date(1, 1, 2), dt.date(9999, 12, 30)
+
+
 class StatsQuerySerializer(serializers.Serializer):
-    agency = serializers.SlugRelatedField(
+    agency = CodeField(
         slug_field="code", queryset=Agency.objects.all(), required=False,
         help_text="Agency code: this agency and all its units. An unknown code is a 400.",
     )
-    service = serializers.SlugRelatedField(
+    service = CodeField(
         slug_field="code", queryset=Service.objects.all(), required=False,
         help_text="Service code. An unknown code is a 400.",
     )
@@ -34,12 +41,24 @@ class StatsQuerySerializer(serializers.Serializer):
         help_text="YYYY-MM-DD: received on this local date (in the agency's time zone) or earlier.",
     )
 
+    def validate_received_after(self, value: dt.date) -> dt.date:
+        return _within_calendar(value)
+
+    def validate_received_before(self, value: dt.date) -> dt.date:
+        return _within_calendar(value)
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         after, before = attrs.get("received_after"), attrs.get("received_before")
         if after and before and after > before:
             raise serializers.ValidationError(
                 {"received_before": [_("Must not be before received_after.")]})
         return attrs
+
+
+def _within_calendar(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise serializers.ValidationError(_("Out of range."))
+    return value
 
 
 class StatsStatesSerializer(serializers.Serializer):

@@ -319,3 +319,10 @@ class TestServicesAndSchema:
             html = client.get(page).content.decode()
             assert "/static/drf_spectacular_sidecar/" in html
             assert "cdn." not in html and "unpkg" not in html
+
+
+def test_unknown_api_paths_answer_in_the_error_shape(db, api):
+    response = api.get("/api/v1/nothing/")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found.",
+                                         "details": {}}}
