@@ -7,7 +7,7 @@ DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate test test-sqlite test-postgres fuzz diagram clean
+.PHONY: install run migrate test test-sqlite test-postgres fuzz bench bench-small diagram clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ test-postgres: install
 	else \
 		echo "PostgreSQL not installed: skipping the PostgreSQL pass (set REQUIRE_POSTGRES=1 to fail)"; \
 	fi
+
+# Benchmarks on a throwaway PostgreSQL (docs/performance.md): a million complaints, or the
+# small preset.
+bench: install
+	bench/run_all.sh 1000000
+
+bench-small: install
+	bench/run_all.sh 20000
 
 # A longer fuzzing run than the bounded one in `make test` (docs/fuzzing.md).
 fuzz: install

@@ -1,0 +1,85 @@
+"""EXPLAIN (ANALYZE, BUFFERS) of the statements the benchmarks lean on, for
+docs/performance.md: the queues' main SELECT (as captured from the real requests), the
+first chunk of the export, a page of the change feed and the sweeper's search for due work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+
+TIMEOUT = "60s"  # a statement that needs longer is reported as such, with its plan
+
+
+def plan(sql: str, analyze: bool = True) -> str:
+    from django.db import connection, transaction
+    from django.db.utils import OperationalError
+
+    options = "ANALYZE, BUFFERS" if analyze else "COSTS"
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL statement_timeout = '{TIMEOUT}'")
+            cursor.execute(f"EXPLAIN ({options}) " + sql)
+            return "\n".join(row[0] for row in cursor.fetchall())
+    except OperationalError as error:  # the statement timeout
+        if not analyze:
+            raise
+        return (f"-- not finished within {TIMEOUT} ({str(error).strip()}); the plan:\n"
+                + plan(sql, analyze=False))
+
+
+def bound(queryset: Any) -> str:
+    """The SQL of a queryset with its parameters inlined, as psycopg would send it."""
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        return cursor.cursor.mogrify(sql, params)
+
+
+def main_select(captured: list[str]) -> str | None:
+    """The queue's page of complaints among a request's captured statements."""
+    return next((q for q in captured if q.startswith(("SELECT DISTINCT", "SELECT "))
+                 and 'FROM "complaints_complaint"' in q and "LIMIT" in q
+                 and "COUNT(" not in q), None)
+
+
+def plans(captured: dict[str, list[str]], anchor: dt.datetime) -> dict[str, str]:
+    from django.db.models.expressions import RawSQL
+
+    from api.exports import feed
+    from api.exports.complaints import chunk_size, export_queryset
+    from complaints.models import Complaint
+    from workflow.models import SWEEP_DUE, SWEEP_WARN, Clock, Event
+
+    found: dict[str, str] = {}
+    for name, queries in captured.items():
+        select = main_select(queries)
+        if select:
+            found[f"{name}: page of complaints"] = plan(select)
+        count = next((q for q in queries if q.startswith("SELECT COUNT(")), None)
+        if count:
+            found[f"{name}: count"] = plan(count)
+    found["export: first chunk"] = plan(
+        bound(export_queryset(Complaint.objects.all())[:chunk_size()]))
+    events = Event.objects.all()
+    # How the feed finds where its first page ends (api.exports.feed.page_end), and then a
+    # page from the middle of the table, whose end is found here along the index.
+    first = events.filter(txid__lt=RawSQL(feed._FINISHED, [])).order_by("txid", "id")
+    ids = first.values("pk")[:10_000]
+    found["feed: end of the first page"] = plan(bound(
+        Event.objects.filter(pk__in=ids).order_by("-txid", "-id").values_list("txid", "id")[:1]))
+    middle = first.values_list("txid", "id")
+    count = events.count()
+    if count > 20_000:
+        after = feed.Cursor(*middle[count // 2: count // 2 + 1][0])
+        end = feed.Cursor(*middle[count // 2 + 9_999: count // 2 + 10_000][0])
+        found["feed: a page of 10,000 events"] = plan(bound(
+            feed.page_events(events, after, end)))
+    due = Clock.objects.filter(SWEEP_DUE, due_at__lt=anchor).order_by("due_at")
+    warn = Clock.objects.filter(SWEEP_WARN, warn_at__lte=anchor).order_by("warn_at")
+    found["sweeper: due clocks"] = plan(bound(due.values_list("complaint_id", flat=True)[:200]))
+    found["sweeper: clocks to warn"] = plan(
+        bound(warn.values_list("complaint_id", flat=True)[:200]))
+    return found

@@ -1,0 +1,82 @@
+"""The load client, in its own process: `python -m bench.load < spec.json` prints a JSON
+result. Each of `concurrency` threads holds one keep-alive connection and sends its list of
+requests round-robin until `seconds` have passed.
+
+spec: {"port", "seconds", "ok": [statuses], "threads": [[{"method", "path", "headers",
+"body"}, …], …]}; "{n}" in a body becomes a number unique within the run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import statistics
+import sys
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from bench.server import Client
+
+
+def run(spec: dict[str, Any]) -> dict[str, Any]:
+    deadline_after = float(spec["seconds"])
+    ok_statuses = set(spec["ok"])
+    counter = itertools.count()
+    lock = threading.Lock()
+    statuses: Counter[str] = Counter()
+    latencies: list[float] = []
+    start = threading.Barrier(len(spec["threads"]) + 1)
+
+    def worker(items: list[dict[str, Any]]) -> None:
+        client = Client(spec["port"], timeout=60)
+        mine: list[float] = []
+        seen: Counter[str] = Counter()
+        start.wait()
+        deadline = time.perf_counter() + deadline_after
+        for item in itertools.cycle(items):
+            if time.perf_counter() >= deadline:
+                break
+            body = item.get("body")
+            if body is not None:
+                body = body.replace("{n}", str(next(counter))).encode()
+            try:
+                answer = client.send(item["method"], item["path"], item.get("headers"), body)
+            except Exception as error:  # noqa: BLE001 - every failure is counted as one
+                seen[type(error).__name__] += 1
+                client.close()
+                client = Client(spec["port"], timeout=60)
+                continue
+            seen[str(answer.status)] += 1
+            if answer.status in ok_statuses:
+                mine.append(answer.seconds)
+        client.close()
+        with lock:
+            statuses.update(seen)
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(items,)) for items in spec["threads"]]
+    for t in threads:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    ok = len(latencies)
+    latencies.sort()
+
+    def pct(p: float) -> float | None:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else None
+
+    return {"seconds": elapsed, "requests": sum(statuses.values()), "ok": ok,
+            "errors": {k: v for k, v in statuses.items()
+                       if not (k.isdigit() and int(k) in ok_statuses)},
+            "per_second": ok / elapsed if elapsed else 0.0,
+            "p50": statistics.median(latencies) if latencies else None,
+            "p95": pct(0.95), "p99": pct(0.99)}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(json.load(sys.stdin))))

@@ -1,0 +1,350 @@
+"""The measurements. Each returns `Result`s: a measured value, the baseline measured in the
+same run, their ratio and the target it is held to.
+
+Timing is always compared with a baseline taken in the same run, interleaved with the
+measurement where that is possible, and summarised by the median of repeats: other work on a
+shared machine slows both alike, and the ratio is what the targets are about.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bench.server import ROOT, Client, Gunicorn
+
+
+@dataclass
+class Result:
+    name: str
+    measured: float | None
+    baseline: float | None
+    unit: str  # of measured and baseline
+    ratio: float | None  # measured / baseline
+    target: str  # human-readable
+    passed: bool | None  # None: no target, reported only
+    kind: str = "timing"  # timing | queries | memory | correctness
+    error: str | None = None  # a real error: the run fails
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+# --- query counts (in-process, django.test.Client) -------------------------------------------
+
+def count_queries(client: Any, path: str, **headers: str) -> tuple[int, list[str], int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, **headers)
+    return len(captured), [q["sql"] for q in captured.captured_queries], response.status_code
+
+
+def query_count_result(name: str, client: Any, paths: list[str], limit: int,
+                       **headers: str) -> Result:
+    """The queries of one page; with several paths (page sizes), they must be equal. Each
+    page is requested once before it is counted: the first use of an API token in a minute
+    also records `last_used_at` (one UPDATE), which is not the steady state."""
+    counts, statuses, sql = [], [], []
+    for path in paths:
+        client.get(path, **headers)
+        n, queries, status = count_queries(client, path, **headers)
+        counts.append(n)
+        statuses.append(status)
+        sql = queries
+    constant = len(set(counts)) == 1
+    error = None if all(s == 200 for s in statuses) else f"HTTP {statuses}"
+    return Result(name, max(counts), None, "queries", None,
+                  f"≤ {limit}" + (", same for every page size" if len(paths) > 1 else ""),
+                  constant and max(counts) <= limit, kind="queries", error=error,
+                  details={"paths": paths, "counts": counts, "sql": sql})
+
+
+# --- latency over HTTP -----------------------------------------------------------------------
+
+Req = tuple[str, dict[str, str]]  # path, headers
+
+
+def latency(name: str, client: Client, app: Req, base: Req, repeats: int, warmup: int,
+            limit: float = 3.0) -> Result:
+    """Median latency of `app` against `base`, sent alternately on one keep-alive
+    connection."""
+    timings: dict[str, list[float]] = {"app": [], "base": []}
+    for i in range(warmup + repeats):
+        for which, (path, headers) in (("app", app), ("base", base)):
+            answer = client.send("GET", path, headers, sink=True)
+            if answer.status != 200:
+                raise BenchError(f"{name}: GET {path} answered {answer.status}")
+            if i >= warmup:
+                timings[which].append(answer.seconds)
+    a, b = median(timings["app"]) * 1000, median(timings["base"]) * 1000
+    r = ratio(a, b)
+    return Result(f"{name} latency", a, b, "ms", r, f"≤ {limit:g}× baseline",
+                  r is not None and r <= limit,
+                  details={"app": app[0], "baseline": base[0], "repeats": repeats,
+                           "app_p90_ms": sorted(timings["app"])[int(0.9 * repeats)] * 1000})
+
+
+# --- exports -------------------------------------------------------------------------------
+
+def copy_rate(info: dict[str, Any], sql: str) -> tuple[float, int, int]:
+    """(seconds, rows, bytes) of a COPY … TO STDOUT read to the end by this process."""
+    import psycopg
+
+    with psycopg.connect(**info) as conn, conn.cursor() as cursor:
+        began = time.perf_counter()
+        size = lines = 0
+        with cursor.copy(sql) as copy:
+            for block in copy:
+                size += len(block)
+                lines += bytes(block).count(b"\n")
+        return time.perf_counter() - began, lines, size
+
+
+def export_once(server: Gunicorn, path: str, headers: dict[str, str]) -> dict[str, Any]:
+    """One download on a fresh worker: its peak RSS (VmHWM) is then the export's own, not a
+    leftover of whatever the worker served before."""
+    server.reload()
+    client = Client(server.port)
+    try:
+        # The same connection stays with one worker: warm it (imports, URLconf, the
+        # database connection) with an export that selects nothing.
+        empty = client.send("GET", path.split("?")[0] + "?updated_since=2999-01-01T00%3A00Z",
+                            headers, sink=True)
+        if empty.status != 200:
+            raise BenchError(f"GET {path} (empty) answered {empty.status}")
+        server.reset_peaks()
+        before = server.memory()
+        answer = client.send("GET", path, headers, sink=True)
+    finally:
+        client.close()
+    if answer.status != 200:
+        raise BenchError(f"GET {path} answered {answer.status}")
+    after = server.memory()
+    peaks = {pid: m["VmHWM"] for pid, m in after.items()}
+    worker = max(peaks, key=lambda pid: peaks[pid] - before.get(pid, {}).get("VmRSS", 0))
+    return {"seconds": answer.seconds, "bytes": answer.size, "lines": answer.lines,
+            "peak_mb": peaks[worker], "start_rss_mb": before.get(worker, {}).get("VmRSS")}
+
+
+def exports(server: Gunicorn, info: dict[str, Any], headers: dict[str, str],
+            total: int, subset_since: str, subset_rows: int, repeats: int,
+            subset_repeats: int) -> list[Result]:
+    """Throughput of both formats against PostgreSQL's COPY of the same columns (the three
+    interleaved, repeat after repeat), then each format's peak worker memory against the
+    same export of about a tenth of the rows."""
+    from bench.queries import export_copy
+
+    formats = (("csv", 1), ("jsonl", 0))  # and the lines that are not records (the header)
+    copies: list[tuple[float, int, int]] = []
+    runs: dict[str, list[dict[str, Any]]] = {fmt: [] for fmt, _extra in formats}
+    for _ in range(repeats):
+        copies.append(copy_rate(info, export_copy()))
+        if copies[-1][1] - 1 != total:
+            raise BenchError(f"COPY gave {copies[-1][1] - 1} rows for {total} complaints")
+        for fmt, extra in formats:
+            run = export_once(server, f"/api/v1/exports/complaints.{fmt}", headers)
+            if run["lines"] - extra != total:
+                raise BenchError(f"complaints.{fmt} had {run['lines'] - extra} records "
+                                 f"for {total} complaints")
+            runs[fmt].append(run)
+    copy_per_s = median([total / c[0] for c in copies])
+    results = []
+    for fmt, extra in formats:
+        per_s = median([total / r["seconds"] for r in runs[fmt]])
+        r = ratio(per_s, copy_per_s)
+        results.append(Result(
+            f"export complaints.{fmt} throughput", per_s, copy_per_s, "rows/s", r,
+            "≥ 0.5× COPY", r is not None and r >= 0.5,
+            details={"runs": runs[fmt], "copy_runs": [{"seconds": c[0], "bytes": c[2]}
+                                                      for c in copies]}))
+    for fmt, extra in formats:
+        query = "?updated_since=" + urllib.parse.quote(subset_since)
+        small = [export_once(server, f"/api/v1/exports/complaints.{fmt}{query}", headers)
+                 for _ in range(subset_repeats)]
+        for run in small:
+            if run["lines"] - extra != subset_rows:
+                raise BenchError(f"complaints.{fmt}{query} had {run['lines'] - extra} "
+                                 f"records, expected {subset_rows}")
+        full_peak = max(r["peak_mb"] for r in runs[fmt])
+        small_peak = max(r["peak_mb"] for r in small)
+        r = ratio(full_peak, small_peak)
+        results.append(Result(
+            f"export complaints.{fmt} peak worker memory", full_peak, small_peak, "MB", r,
+            f"< 200 MB, ≤ 1.2× at {subset_rows:,} rows",
+            full_peak < 200 and r is not None and r <= 1.2, kind="memory",
+            details={"subset_runs": small, "subset_rows": subset_rows, "full_rows": total,
+                     "fresh_worker_rss_mb": median([r["start_rss_mb"] for r in small])}))
+    return results
+
+
+# --- the change feed -----------------------------------------------------------------------
+
+def follow_feed(client: Client, headers: dict[str, str], max_events: int, limit: int,
+                max_seconds: float) -> dict[str, Any]:
+    """Follow the feed from the start, page by page, until it is exhausted, `max_events`
+    were read or `max_seconds` have passed."""
+    after, events, requests, began = None, 0, 0, time.perf_counter()
+    while events < max_events and time.perf_counter() - began < max_seconds:
+        path = f"/api/v1/exports/events.jsonl?limit={limit}"
+        if after:
+            path += "&after=" + urllib.parse.quote(after)
+        try:
+            answer = client.send("GET", path, headers)
+        except TimeoutError:
+            cancel_active("workflow_event")
+            raise BenchError(f"GET {path}: no answer within {client.timeout:g} s") from None
+        requests += 1
+        if answer.status != 200:
+            raise BenchError(f"GET {path} answered {answer.status}")
+        lines = answer.body.rstrip(b"\n").split(b"\n")
+        last = json.loads(lines[-1])
+        if "next_cursor" not in last:
+            raise BenchError("a feed page without its next_cursor line")
+        got = len(lines) - 1
+        events += got
+        after = last["next_cursor"]
+        if got < limit:
+            break
+    seconds = time.perf_counter() - began
+    return {"events": events, "seconds": seconds, "requests": requests,
+            "per_second": events / seconds}
+
+
+def cancel_active(table: str) -> None:
+    """Cancel the statements on `table` that a request the benchmark gave up on left
+    running in the benchmark's own cluster, so they do not weigh on what follows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = "
+                       "current_database() AND state = 'active' AND pid <> pg_backend_pid() "
+                       "AND query LIKE %s", [f"%{table}%"])
+
+
+def feed(port: int, info: dict[str, Any], headers: dict[str, str], max_events: int,
+         repeats: int, max_seconds: float, limit: int = 10_000, timeout: float = 180
+         ) -> Result:
+    from bench.queries import events_copy
+
+    client = Client(port, timeout=timeout)
+    runs, copies = [], []
+    try:
+        for _ in range(repeats):
+            runs.append(follow_feed(client, headers, max_events, limit, max_seconds))
+            seconds, rows, _size = copy_rate(info, events_copy())
+            copies.append(rows / seconds)
+    finally:
+        client.close()
+    per_s, copy_per_s = median([r["per_second"] for r in runs]), median(copies)
+    return Result("events feed followed", per_s, copy_per_s, "events/s",
+                  ratio(per_s, copy_per_s), "≥ 100,000 events/s", per_s >= 100_000,
+                  details={"runs": runs, "limit": limit, "baseline": "COPY of the feed's "
+                           "fields in feed order (for scale; the target is absolute)"})
+
+
+# --- throughput under load -------------------------------------------------------------------
+
+def load(env: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "bench.load"], input=json.dumps(spec),
+                          capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=spec["seconds"] + 120)
+    if done.returncode != 0:
+        raise BenchError(f"load client failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def throughput(env: dict[str, str], port: int, seconds: float, rounds: int,
+               specs: dict[str, list[list[dict[str, Any]]]], ok: dict[str, list[int]],
+               baseline: str, names: dict[str, str], limit: float = 0.33) -> list[Result]:
+    """Rounds of every load in `specs`, in a rotating order; the median per-second rate of
+    each, compared with `baseline`'s."""
+    rates: dict[str, list[float]] = {k: [] for k in specs}
+    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in specs}
+    order = list(specs)
+    for round_ in range(rounds):
+        for kind in order[round_ % len(order):] + order[:round_ % len(order)]:
+            result = load(env, {"port": port, "seconds": seconds, "ok": ok[kind],
+                                "threads": specs[kind]})
+            rates[kind].append(result["per_second"])
+            runs[kind].append(result)
+    base = median(rates[baseline])
+    results = []
+    for kind in specs:
+        if kind == baseline:
+            continue
+        rate = median(rates[kind])
+        errors = sum(sum(r["errors"].values()) for r in runs[kind])
+        base_errors = sum(sum(r["errors"].values()) for r in runs[baseline])
+        r = ratio(rate, base)
+        error = None
+        if errors or base_errors:
+            error = (f"{errors} failed requests ({runs[kind][-1]['errors']}); baseline "
+                     f"{base_errors}")
+        results.append(Result(names[kind], rate, base, "req/s", r,
+                              f"≥ {limit:g}× baseline, no error",
+                              r is not None and r >= limit and not errors, error=error,
+                              details={"runs": runs[kind], "baseline_runs": runs[baseline],
+                                       "concurrency": len(specs[kind])}))
+    return results
+
+
+# --- the sweeper ---------------------------------------------------------------------------
+
+def sweep_pass(env: dict[str, str], due: int) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "bench.sweep", "--due", str(due)],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=3600)
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise BenchError(f"bench.sweep failed: {done.stderr[-2000:]}") from None
+
+
+def sweeps(big_env: dict[str, str], base_env: dict[str, str], due: int, repeats: int,
+           base_total: int, limit: float = 1.5) -> Result:
+    big, base = [], []
+    for _ in range(repeats):
+        base.append(sweep_pass(base_env, due))
+        big.append(sweep_pass(big_env, due))
+    failures = [r for r in big + base if not r["ok"]]
+    a, b = median([r["seconds"] for r in big]), median([r["seconds"] for r in base])
+    r = ratio(a, b)
+    error = None
+    if failures:
+        error = f"a pass left work undone: {failures[0]}"
+    return Result(f"sla_sweep pass, {big[0]['due']:,} due", a, b, "s", r,
+                  f"≤ {limit:g}× at {base_total:,} complaints, all handled",
+                  r is not None and r <= limit and not failures, error=error,
+                  details={"runs": big, "baseline_runs": base,
+                           "per_item_ms": a / max(1, big[0]["due"]) * 1000})
+
+
+def guarded(name: str, run: Callable[[], list[Result] | Result]) -> list[Result]:
+    """A measurement that raised is reported as an error row, and the others still run."""
+    try:
+        found = run()
+    except Exception as error:  # noqa: BLE001 - the run goes on; the error fails it
+        return [Result(name, None, None, "", None, "runs without error", False,
+                       kind="correctness", error=f"{type(error).__name__}: {error}")]
+    return found if isinstance(found, list) else [found]

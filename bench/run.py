@@ -1,0 +1,412 @@
+"""The benchmarks: `python -m bench.run --complaints N` against a database filled by
+`bench.generate` (DATABASE_URL). Prints one table and writes bench/results/<date>-<N>.json.
+
+Exit status: 0 when everything ran, 1 on a real error (an exception, an HTTP error, a pass
+that left work undone, a wrong record count) or a query-count violation. A missed timing or
+memory target is reported but fails the run only with --strict: timing on a shared machine
+is noisy, and CI runs the small preset (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import django
+
+from bench import explain, measure
+from bench.measure import BenchError, Result, guarded
+from bench.server import ROOT, Client, Gunicorn
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--complaints", type=int, required=True,
+                        help="the N the database was generated with (checked)")
+    parser.add_argument("--strict", action="store_true",
+                        help="also fail (exit 3) when a timing or memory target is missed")
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=["queries", "latency", "feed", "exports", "load", "sweep"],
+                        help="leave out a group of benchmarks (repeatable)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    return parser.parse_args(argv)
+
+
+class Scale:
+    """How much of each benchmark to run at N complaints."""
+
+    def __init__(self, n: int) -> None:
+        large = n >= 200_000
+        self.latency_repeats, self.latency_warmup = (25, 5)
+        self.export_repeats = 1 if large else 3
+        self.subset_repeats = 3
+        self.feed_events = 300_000
+        self.feed_repeats = 3
+        self.feed_seconds = 60.0 if large else 20.0  # at most, per repeat
+        self.load_seconds = 10.0 if large else 5.0
+        self.load_rounds = 3
+        self.concurrency = 6
+        self.due = min(10_000, max(100, n // 100))
+        self.sweep_base = 20_000 if large else max(n // 10, 1_000)
+        self.sweep_repeats = 2 if self.due > 2_000 else 3
+
+
+# --- setting the stage -----------------------------------------------------------------------
+
+def database_url(name: str) -> str:
+    parts = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+def one(sql: str, params: list[Any] | None = None) -> Any:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        row = cursor.fetchone()
+    return row[0] if row and len(row) == 1 else row
+
+
+def subjects() -> dict[str, Any]:
+    """Who is measured: the busiest officer, the coordinator of the agency with the most new
+    complaints, the ombudsman; the officer's complaint with the longest timeline; and the
+    complaints the transition load works on."""
+    from django.contrib.auth import get_user_model
+
+    from api.models import ApiToken
+    from complaints.models import Agency, Complaint, Membership
+
+    User = get_user_model()
+    officer = User.objects.get(pk=one(
+        "SELECT assignee_id FROM complaints_complaint WHERE state IN ('assigned', 'responded')"
+        " AND assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"))
+    agency = Agency.objects.get(pk=one(
+        "SELECT agency_id FROM complaints_complaint WHERE state = 'received' "
+        "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"))
+    coordinator = (Membership.objects.filter(role="coordinator", agency=agency)
+                   .order_by("user_id").first().user)
+    ombudsman = Membership.objects.filter(role="ombudsman").order_by("user_id").first().user
+    detail = one(
+        "SELECT c.tracking_number FROM complaints_complaint c WHERE c.assignee_id = %s AND "
+        "c.state = 'assigned' ORDER BY (SELECT count(*) FROM workflow_event e "
+        "WHERE e.complaint_id = c.id) DESC, c.id LIMIT 1", [officer.pk])
+    tokens = {who: ApiToken.issue(user, "bench")[1] for who, user in
+              (("officer", officer), ("coordinator", coordinator), ("ombudsman", ombudsman))}
+    # Transitions: the coordinator's assigned complaints, each reassigned in turn between
+    # two officers of its own unit.
+    officers: dict[int, list[str]] = {}
+    for unit_id, username in (Membership.objects.filter(role="officer",
+                                                        agency__parent=agency)
+                              .order_by("agency_id", "user__username")
+                              .values_list("agency_id", "user__username")):
+        officers.setdefault(unit_id, []).append(username)
+    pool = [(number, code, officers[unit][:2]) for number, code, unit in
+            Complaint.objects.filter(agency=agency, state="assigned")
+            .order_by("id").values_list("tracking_number", "unit__code", "unit_id")[:1200]]
+    return {"officer": officer, "coordinator": coordinator, "ombudsman": ombudsman,
+            "agency": agency, "detail": detail, "tokens": tokens, "pool": pool,
+            "services": list(agency.services.order_by("code").values_list("code", flat=True))}
+
+
+def sessions(people: dict[str, Any]) -> dict[str, str]:
+    """A signed-in session (cookie value) for each staff subject, as the login page makes."""
+    from django.test import Client as DjangoClient
+
+    cookies = {}
+    for who in ("officer", "coordinator"):
+        client = DjangoClient()
+        client.force_login(people[who])
+        cookies[who] = client.cookies["sessionid"].value
+    return cookies
+
+
+def ensure_sweep_base(name: str, anchor: str, seed: int, total: int, env: dict[str, str]
+                      ) -> dict[str, str]:
+    """A second, small world for the sweeper's baseline: `total` complaints, most of them
+    open, generated with the same anchor and seed."""
+    import psycopg
+
+    from bench.generate import conninfo
+
+    base_env = {**env, "DATABASE_URL": database_url(name)}
+    info = {**conninfo(), "dbname": "postgres"}
+    with psycopg.connect(**info, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    if exists:
+        with psycopg.connect(**{**info, "dbname": name}) as conn:
+            found = conn.execute("SELECT value::text FROM bench_meta WHERE key = 'generate'"
+                                 ).fetchone()
+        meta = json.loads(found[0]) if found else {}
+        if meta.get("anchor") == anchor and meta.get("complaints") == total:
+            return base_env
+        with psycopg.connect(**info, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}"')
+    with psycopg.connect(**info, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    for command in (["manage.py", "migrate", "--noinput", "-v0"],
+                    ["-m", "bench.generate", "--complaints", str(total), "--open-fraction",
+                     "0.75", "--anchor", anchor, "--seed", str(seed)]):
+        done = subprocess.run([sys.executable, *command], cwd=ROOT, env=base_env,
+                              capture_output=True, text=True, timeout=1800)
+        if done.returncode != 0:
+            raise BenchError(f"{' '.join(command)}: {done.stderr[-2000:]}")
+    return base_env
+
+
+# --- the benchmarks --------------------------------------------------------------------------
+
+def run_queries(people: dict[str, Any]) -> list[Result]:
+    from django.test import Client as DjangoClient
+
+    results = []
+    for who, query in (("officer", "assignee=me&state=assigned&state=responded"),
+                       ("coordinator", f"agency={people['agency'].code}&state=received")):
+        auth = {"HTTP_AUTHORIZATION": f"Token {people['tokens'][who]}"}
+        paths = [f"/api/v1/complaints/?{query}&page_size={size}" for size in (10, 50)]
+        results.append(measure.query_count_result(f"queue.{who} API queries",
+                                                  DjangoClient(), paths, 8, **auth))
+        staff = DjangoClient()
+        staff.force_login(people[who])
+        tab = "mine" if who == "officer" else "new"
+        results.append(measure.query_count_result(f"queue.{who} staff page queries", staff,
+                                                  [f"/staff/?tab={tab}"], 8))
+    return results
+
+
+def run_latency(client: Client, people: dict[str, Any], cookies: dict[str, str],
+                scale: Scale) -> list[Result]:
+    officer, agency = people["officer"], people["agency"]
+    api = {who: {"Authorization": f"Token {people['tokens'][who]}"}
+           for who in ("officer", "coordinator")}
+    page = {who: {"Cookie": f"sessionid={cookies[who]}"} for who in cookies}
+    base = {
+        "officer": (f"/bench/baseline/list/officer/?assignee_id={officer.pk}"
+                    "&state[]=assigned&state[]=responded", {}),
+        "coordinator": (f"/bench/baseline/list/coordinator/?agency_id={agency.pk}"
+                        "&state=received", {}),
+    }
+    one_row = (f"/bench/baseline/one/{people['detail']}/", {})
+    cases = [
+        ("queue.officer API", ("/api/v1/complaints/?assignee=me&state=assigned"
+                               "&state=responded&page_size=50", api["officer"]),
+         base["officer"]),
+        ("queue.coordinator API", (f"/api/v1/complaints/?agency={agency.code}&state=received"
+                                   "&page_size=50", api["coordinator"]), base["coordinator"]),
+        ("queue.officer staff page", ("/staff/?tab=mine", page["officer"]), base["officer"]),
+        ("queue.coordinator staff page", ("/staff/?tab=new", page["coordinator"]),
+         base["coordinator"]),
+        ("detail API", (f"/api/v1/complaints/{people['detail']}/", api["officer"]), one_row),
+        ("detail staff page", (f"/staff/complaints/{people['detail']}/", page["officer"]),
+         one_row),
+    ]
+    results = []
+    for name, app, baseline in cases:
+        results += guarded(name, lambda: measure.latency(
+            name, client, app, baseline, scale.latency_repeats, scale.latency_warmup))
+    return results
+
+
+def load_specs(people: dict[str, Any], concurrency: int) -> dict[str, list[list[dict]]]:
+    services = people["services"]
+
+    def submission(i: int) -> dict[str, Any]:
+        body = {"service": services[i % len(services)],
+                "title": "Jalan berlubang di depan sekolah {n}",
+                "description": "Lubang besar sudah dua minggu tidak diperbaiki dan "
+                               "membahayakan pengendara. Mohon segera ditangani.",
+                "visibility": "public", "location_text": "Jl. Merdeka No. 12",
+                "reporter": {"name": "Siti Rahayu", "email": "siti@example.id",
+                             "consent_to_share": False}}
+        return {"body": json.dumps(body), "headers": {"Content-Type": "application/json"},
+                "method": "POST"}
+
+    pool = people["pool"]
+    if len(pool) < concurrency:
+        raise BenchError(f"only {len(pool)} assigned complaints to reassign")
+    auth = {"Authorization": f"Token {people['tokens']['coordinator']}",
+            "Content-Type": "application/json"}
+    transitions = []
+    for t in range(concurrency):
+        mine = pool[t::concurrency]
+        transitions.append([
+            {"method": "POST", "path": f"/api/v1/complaints/{number}/transitions/reassign/",
+             "headers": auth, "body": json.dumps({"unit": unit, "assignee": officers[k % 2]})}
+            for k in range(2) for number, unit, officers in mine])
+    return {
+        "insert": [[{**submission(t), "path": "/bench/baseline/insert/"}]
+                   for t in range(concurrency)],
+        "submit": [[{**submission(t), "path": "/api/v1/complaints/"}]
+                   for t in range(concurrency)],
+        "reassign": transitions,
+    }
+
+
+def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, Any],
+             cookies: dict[str, str], scale: Scale, total: int, log: Path) -> list[Result]:
+    from bench.generate import conninfo
+
+    info = conninfo()
+    server = Gunicorn(workers=2, threads=2)
+    server.start(env, log)
+    client = Client(server.port)
+    results: list[Result] = []
+    try:
+        if "latency" not in args.skip:
+            results += run_latency(client, people, cookies, scale)
+        ombudsman = {"Authorization": f"Token {people['tokens']['ombudsman']}"}
+        if "feed" not in args.skip:
+            results += guarded("events feed", lambda: measure.feed(
+                server.port, info, ombudsman, scale.feed_events, scale.feed_repeats,
+                scale.feed_seconds))
+        if "exports" not in args.skip:
+            subset = max(1, total // 10)
+            since = one("SELECT updated_at FROM complaints_complaint "
+                        "ORDER BY updated_at DESC, id DESC OFFSET %s LIMIT 1", [subset - 1])
+            rows = one("SELECT count(*) FROM complaints_complaint WHERE updated_at >= %s",
+                       [since])
+            results += guarded("exports", lambda: measure.exports(
+                server, info, ombudsman, total, since.isoformat(), rows,
+                scale.export_repeats, scale.subset_repeats))
+        if "load" not in args.skip:
+            specs = load_specs(people, scale.concurrency)
+            results += guarded("throughput", lambda: measure.throughput(
+                env, server.port, scale.load_seconds, scale.load_rounds, specs,
+                {"insert": [201], "submit": [201], "reassign": [200]}, "insert",
+                {"submit": "submission over HTTP", "reassign": "transitions (reassign) over HTTP"}))
+    finally:
+        client.close()
+        server.stop()
+    return results
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit in ("queries",):
+        return f"{value:.0f}"
+    if value >= 1000:
+        return f"{value:,.0f} {unit}"
+    return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"
+
+
+def table(results: list[Result]) -> str:
+    rows = [("benchmark", "measured", "baseline", "ratio", "target", "result")]
+    for r in results:
+        verdict = ("ERROR" if r.error else "pass" if r.passed else "—" if r.passed is None
+                   else "FAIL")
+        rows.append((r.name, fmt(r.measured, r.unit), fmt(r.baseline, r.unit),
+                     f"{r.ratio:.2f}×" if r.ratio is not None else "—", r.target, verdict))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    errors = [f"  {r.name}: {r.error}" for r in results if r.error]
+    return "\n".join(lines + (["", "errors:"] + errors if errors else []))
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"nproc": os.cpu_count(), "python": platform.python_version()}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        info["memory_gb"] = round(int(Path("/proc/meminfo").read_text().split()[1]) / 2**20, 1)
+        info["loadavg_start"] = Path("/proc/loadavg").read_text().split()[:3]
+    except OSError:
+        pass
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ.setdefault("PYTHONPATH", str(ROOT))
+    django.setup()
+    from django.db import connection
+
+    from bench.queries import CREATE_PING
+
+    if connection.vendor != "postgresql":
+        print("bench.run needs PostgreSQL (DATABASE_URL)", file=sys.stderr)
+        return 1
+    meta = json.loads(one("SELECT value::text FROM bench_meta WHERE key = 'generate'"))
+    total = one("SELECT count(*) FROM complaints_complaint")
+    if meta["complaints"] != args.complaints:
+        print(f"the database was generated with {meta['complaints']:,} complaints, not "
+              f"{args.complaints:,}", file=sys.stderr)
+        return 1
+    began = time.perf_counter()
+    scale = Scale(args.complaints)
+    env = {**os.environ}
+    with connection.cursor() as cursor:
+        cursor.execute(CREATE_PING)
+    people = subjects()
+    cookies = sessions(people)
+    stamp = dt.datetime.now(dt.UTC)
+    args.out.mkdir(parents=True, exist_ok=True)
+    log = Path(tempfile.gettempdir()) / f"aduan-bench-gunicorn-{os.getpid()}.log"
+    print(f"bench.run: {total:,} complaints in the database ({args.complaints:,} generated, "
+          f"anchor {meta['anchor']}); officer {people['officer'].username}, coordinator "
+          f"{people['coordinator'].username}", flush=True)
+    results: list[Result] = []
+    plans: dict[str, str] = {}
+    if "queries" not in args.skip:
+        results += guarded("query counts", lambda: run_queries(people))
+        try:
+            plans = explain.plans({r.name: r.details.get("sql", []) for r in results
+                                   if r.kind == "queries"},
+                                  dt.datetime.fromisoformat(meta["anchor"]))
+        except Exception as error:  # noqa: BLE001 - diagnostics only
+            plans = {"error": f"{type(error).__name__}: {error}"}
+    results += guarded("HTTP benchmarks", lambda: run_http(args, env, people, cookies, scale,
+                                                           total, log))
+    if "sweep" not in args.skip:
+        def sweep() -> Result:
+            base_env = ensure_sweep_base(f"{connection.settings_dict['NAME']}_sweep_"
+                                         f"{scale.sweep_base}", meta["anchor"], meta["seed"],
+                                         scale.sweep_base, env)
+            return measure.sweeps(env, base_env, scale.due, scale.sweep_repeats,
+                                  scale.sweep_base)
+        results += guarded("sla_sweep", sweep)
+    print()
+    print(table(results))
+    report = {"complaints": args.complaints, "in_database": total, "generated": meta,
+              "machine": {**machine(), "loadavg_end": Path("/proc/loadavg").read_text()
+                          .split()[:3]},
+              "started_at": stamp.isoformat(timespec="seconds"),
+              "seconds": time.perf_counter() - began,
+              "results": [r.as_dict() for r in results], "explain": plans}
+    path = args.out / f"{stamp:%Y-%m-%d}-{args.complaints}.json"
+    path.write_text(json.dumps(report, indent=1, default=str) + "\n")
+    print(f"\nresults: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
+          f"({report['seconds']:.0f} s); gunicorn's log: {log}")
+    errors = [r for r in results if r.error]
+    violations = [r for r in results if r.kind == "queries" and r.passed is False]
+    missed = [r for r in results if r.passed is False and r not in errors + violations]
+    if errors or violations:
+        print(f"FAILED: {len(errors)} errors, {len(violations)} query-count violations")
+        return 1
+    if missed:
+        print(f"{len(missed)} timing/memory targets missed (reported; --strict fails on them)")
+        return 3 if args.strict else 0
+    print("every target met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
