@@ -358,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     people = subjects()
     cookies = sessions(people)
     stamp = dt.datetime.now(dt.UTC)
+    host = machine()
     args.out.mkdir(parents=True, exist_ok=True)
     log = Path(tempfile.gettempdir()) / f"aduan-bench-gunicorn-{os.getpid()}.log"
     print(f"bench.run: {total:,} complaints in the database ({args.complaints:,} generated, "
@@ -386,8 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(results))
     report = {"complaints": args.complaints, "in_database": total, "generated": meta,
-              "machine": {**machine(), "loadavg_end": Path("/proc/loadavg").read_text()
-                          .split()[:3]},
+              "machine": {**host, "loadavg_end": Path("/proc/loadavg").read_text().split()[:3]},
               "started_at": stamp.isoformat(timespec="seconds"),
               "seconds": time.perf_counter() - began,
               "results": [r.as_dict() for r in results], "explain": plans}
