@@ -48,6 +48,11 @@ def validate_weekdays(value: str) -> None:
         raise ValidationError(_("Use ISO weekday digits, Monday=1 … Sunday=7, e.g. 12345."))
 
 
+def root_path_of(path: str) -> str:
+    """"/3/17/" → "/3/": the top-level agency of an agency path."""
+    return "/" + path.strip("/").split("/")[0] + "/"
+
+
 class Agency(models.Model):
     """A public agency, or a unit inside one (`parent` set).
 
@@ -112,7 +117,7 @@ class Agency(models.Model):
     @property
     def root_path(self) -> str:
         """The path of the top-level agency this one belongs to."""
-        return "/" + self.path.strip("/").split("/")[0] + "/"
+        return root_path_of(self.path)
 
     @property
     def lineage_paths(self) -> list[str]:

@@ -47,7 +47,7 @@ REPORTER_FIELDS = ("name", "email", "phone", "id_number", "address")
 @dataclass(frozen=True)
 class Submitted:
     complaint: Complaint
-    access_token: str  # shown to the citizen once; only its hash is stored
+    access_token: str  # shown to the citizen once (empty for a referral: the original's opens it)
 
 
 def complaint_submit(
@@ -85,6 +85,9 @@ def complaint_submit(
                            errors={"service": "no standard in force"})
     checked = _check_attachments(attachments)
     token, token_hash = new_access_token()
+    if referred_from is not None:
+        # The citizen's one access token opens both the original and the linked complaint.
+        token, token_hash = "", referred_from.access_token_hash
     with transaction.atomic():
         complaint = Complaint.objects.create(
             tracking_number=_unused_tracking_number(), access_token_hash=token_hash,
@@ -279,16 +282,12 @@ def _open_referral(complaint: Complaint, actor: Actor, service: Service, now: dt
     reporter = Reporter.objects.filter(complaint=complaint).first()
     contact = {k: getattr(reporter, k) for k in (*REPORTER_FIELDS, "consent_to_share")} \
         if reporter else None
-    linked = complaint_submit(
+    return complaint_submit(
         actor=actor, service=service, title=complaint.title,
         description=complaint.description, visibility=complaint.visibility, reporter=contact,
         location_text=complaint.location_text, latitude=complaint.latitude,
         longitude=complaint.longitude, now=now, referred_from=complaint,
     ).complaint
-    # The citizen's one access token opens both complaints.
-    Complaint.objects.filter(pk=linked.pk).update(access_token_hash=complaint.access_token_hash)
-    linked.access_token_hash = complaint.access_token_hash
-    return linked
 
 
 def available_actions(complaint: Complaint, actor: Actor, *, now: dt.datetime | None = None

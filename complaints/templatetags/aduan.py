@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -89,3 +90,12 @@ def status_label(status: str) -> str:
 @register.filter
 def state_label(state: str) -> str:
     return str(State(state).label) if state in State.values else state
+
+
+@register.filter
+def figure(value: Any, suffix: str = "") -> str:
+    """A statistic with one decimal, or a dash when there was nothing to measure:
+    `{{ x|figure:" %" }}`."""
+    if value is None:
+        return "—"
+    return f"{floatformat(value, 1)}{suffix}"

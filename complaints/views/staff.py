@@ -49,6 +49,7 @@ from complaints.models import (
     Complaint,
     Service,
     Visibility,
+    root_path_of,
 )
 from complaints.selectors import (
     NO_DEADLINE,
@@ -124,7 +125,7 @@ def roots_of(actor: Actor, roles: tuple[Role, ...] | None = None) -> Q | None:
     path; None when the actor reads everything."""
     if roles is None and (actor.has_role(Role.OMBUDSMAN) or actor.has_role(Role.ADMINISTRATOR)):
         return None
-    roots = {"/" + g.agency_path.strip("/").split("/")[0] + "/" for g in actor.grants
+    roots = {root_path_of(g.agency_path) for g in actor.grants
              if g.agency_path and (roles is None or g.role in roles)}
     return reduce(operator.or_, (Q(agency__path__startswith=r) for r in roots), Q(pk__in=[]))
 
