@@ -4,6 +4,7 @@ with the request's fields passed as they are (workflow.payloads validates them).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -52,22 +53,32 @@ class ClockSerializer(serializers.Serializer):
     extended_by = serializers.IntegerField()
 
     def to_representation(self, clock: Clock) -> dict[str, Any]:
-        now = self.context.get("now") or timezone.now()
-        status = clock.status(now)
-        # A clock past its deadline is breached from that instant, even before the sweeper
-        # records it.
-        breached_at = clock.breached_at or (clock.due_at if status == ClockStatus.BREACHED
-                                            else None)
-        field = serializers.DateTimeField()
-        return {
-            "name": clock.name, "cycle": clock.cycle, "duration": clock.duration,
-            "unit": clock.unit, "started_at": field.to_representation(clock.started_at),
-            "due_at": field.to_representation(clock.due_at), "status": status,
-            "breached_at": field.to_representation(breached_at) if breached_at else None,
-            "stopped_at": field.to_representation(clock.stopped_at) if clock.stopped_at
-            else None,
-            "extended_by": clock.extended_by,
-        }
+        return clock_data(clock, self.context.get("now") or timezone.now(),
+                          timezone.get_current_timezone())
+
+
+def instant(value: dt.datetime | None, zone: dt.tzinfo) -> str | None:
+    """What DRF's DateTimeField gives (ISO 8601 in `zone`, `Z` for UTC), without building
+    a field per value: a page of 50 complaints has some 500 instants."""
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def clock_data(clock: Clock, now: dt.datetime, zone: dt.tzinfo) -> dict[str, Any]:
+    status = clock.status(now)
+    # A clock past its deadline is breached from that instant, even before the sweeper
+    # records it.
+    breached_at = clock.breached_at or (clock.due_at if status == ClockStatus.BREACHED
+                                        else None)
+    return {
+        "name": clock.name, "cycle": clock.cycle, "duration": clock.duration,
+        "unit": clock.unit, "started_at": instant(clock.started_at, zone),
+        "due_at": instant(clock.due_at, zone), "status": status,
+        "breached_at": instant(breached_at, zone), "stopped_at": instant(clock.stopped_at, zone),
+        "extended_by": clock.extended_by,
+    }
 
 
 class PersonSerializer(serializers.Serializer):
@@ -129,8 +140,46 @@ class ComplaintSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, complaint: Complaint) -> dict[str, Any]:
-        with timezone.override(complaint.agency.zone):
-            data = super().to_representation(complaint)
+        """The fields above, written out: DRF's field-by-field path took 17–23 ms for a page
+        of 50 where this takes a few. tests/api/test_serializers.py checks that both give
+        the same for complaints in every state."""
+        zone = complaint.agency.zone
+        now = self.context.get("now") or timezone.now()
+        data = {
+            "tracking_number": complaint.tracking_number,
+            "state": complaint.state,
+            "title": complaint.title,
+            "description": complaint.description,
+            "service": _ref(complaint.service),
+            "agency": _ref(complaint.agency),
+            "unit": _ref(complaint.unit) if complaint.unit_id else None,
+            "assigned_to": ({"username": complaint.assignee.get_username(),
+                             "name": complaint.assignee.get_full_name()}
+                            if complaint.assignee_id else None),
+            "channel": complaint.channel,
+            "visibility": complaint.visibility,
+            "classification": complaint.classification,
+            "complexity": complaint.complexity,
+            "location": {"text": complaint.location_text,
+                         "latitude": _coordinate(complaint.latitude),
+                         "longitude": _coordinate(complaint.longitude)},
+            "standard_version": complaint.standard.version,
+            **{name: instant(getattr(complaint, name), zone) for name in (
+                "received_at", "updated_at", "assigned_at", "first_answered_at",
+                "responded_at", "closed_at")},
+            "closure_reason": complaint.closure_reason,
+            "rejection_reason": complaint.rejection_reason,
+            "duplicate_of": (complaint.duplicate_of.tracking_number
+                             if complaint.duplicate_of_id else None),
+            "referred_to": (complaint.referred_to.tracking_number
+                            if complaint.referred_to_id else None),
+            "referred_to_agency": complaint.referred_to_agency,
+            "pending_info_request": complaint.pending_info_request,
+            "response": complaint.response,
+            "dispute_count": complaint.dispute_count,
+            "feedback": self.get_feedback(complaint),
+            "sla": [clock_data(clock, now, zone) for clock in complaint.clocks.all()],
+        }
         if self.context.get("citizen"):
             # Citizens see which unit handles their complaint, not which officer.
             data.pop("assigned_to")
@@ -149,12 +198,28 @@ class ComplaintSerializer(serializers.ModelSerializer):
         return ClockSerializer(complaint.clocks.all(), many=True, context=self.context).data
 
 
+SIX_PLACES = Decimal("0.000001")
+
+
+def _ref(record: Agency | Service) -> dict[str, str]:
+    return {"code": record.code, "name": record.name}
+
+
+def _coordinate(value: Decimal | None) -> str | None:
+    # As DRF's DecimalField(decimal_places=6) writes it.
+    return None if value is None else format(value.quantize(SIX_PLACES), "f")
+
+
 class ComplaintDetailSerializer(ComplaintSerializer):
     available_actions = serializers.SerializerMethodField()
 
     class Meta(ComplaintSerializer.Meta):
         fields = [*ComplaintSerializer.Meta.fields, "available_actions"]
         read_only_fields = fields
+
+    def to_representation(self, complaint: Complaint) -> dict[str, Any]:
+        return {**super().to_representation(complaint),
+                "available_actions": self.get_available_actions(complaint)}
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(
         choices=Action.choices)))
