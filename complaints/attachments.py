@@ -11,6 +11,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import IO
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from workflow.errors import InvalidInput
 
@@ -49,18 +50,22 @@ def check(file: IO[bytes], raw_name: str, size: int) -> CheckedFile:
     limit = settings.ATTACHMENT_MAX_BYTES
     name = safe_name(raw_name)
     if size > limit:
-        raise InvalidInput(f"{name} is larger than {limit // (1024 * 1024)} MB.",
+        raise InvalidInput(_("%(name)s is larger than %(megabytes)d MB.")
+                           % {"name": name, "megabytes": limit // (1024 * 1024)},
                            errors={"attachments": "too large"})
     if size == 0:
-        raise InvalidInput(f"{name} is empty.", errors={"attachments": "empty"})
+        raise InvalidInput(_("%(name)s is empty.") % {"name": name},
+                           errors={"attachments": "empty"})
     head = file.read(16)
     content_type = _sniff(head)
     if content_type is None:
-        raise InvalidInput(f"{name}: only PDF, JPEG, PNG, GIF and WebP files are accepted.",
+        raise InvalidInput(_("%(name)s: only PDF, JPEG, PNG, GIF and WebP files are accepted.")
+                           % {"name": name},
                            errors={"attachments": "unsupported type"})
     extensions = next(k[1] for k in KINDS if k[0] == content_type)
     if not name.lower().endswith(extensions):
-        raise InvalidInput(f"{name}: the name does not match its content ({content_type}).",
+        raise InvalidInput(_("%(name)s: the name does not match its content (%(type)s).")
+                           % {"name": name, "type": content_type},
                            errors={"attachments": "name does not match content"})
     digest = hashlib.sha256(head)
     for chunk in iter(lambda: file.read(64 * 1024), b""):

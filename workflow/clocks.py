@@ -106,7 +106,8 @@ def extend(
     room = clock.ceiling - clock.duration
     if amount > room:
         raise InvalidInput(
-            f"The {name} clock can be extended by at most {room} {clock.get_unit_display()}.",
+            _("The deadline “%(clock)s” can be extended by at most %(room)d %(unit)s.")
+            % {"clock": ClockName(name).label, "room": room, "unit": clock.get_unit_display()},
             errors={"amount": f"at most {room}"},
         )
     # Counted on from the current deadline, so time already paused is kept.

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+
 from complaints.identifiers import normalize_tracking_number
 from complaints.models import Agency, Classification, Complaint, ComplexityTier, Service
 from workflow.errors import InvalidInput
@@ -28,15 +30,18 @@ def _text(payload: Mapping[str, Any], key: str, *, required: bool = True) -> str
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput(f"{key} must be text.", errors={key: "must be text"})
+        raise InvalidInput(_("%(field)s must be text.") % {"field": key},
+                           errors={key: "must be text"})
     if "\x00" in value:
         # PostgreSQL cannot store it (a 500); no text a person writes contains it.
-        raise InvalidInput(f"{key} contains a NUL character.", errors={key: "contains NUL"})
+        raise InvalidInput(_("%(field)s contains a NUL character.") % {"field": key},
+                           errors={key: "contains NUL"})
     value = value.strip()
     if required and not value:
-        raise InvalidInput(f"{key} is required.", errors={key: "required"})
+        raise InvalidInput(_("%(field)s is required.") % {"field": key}, errors={key: "required"})
     if len(value) > MAX_TEXT:
-        raise InvalidInput(f"{key} is too long.", errors={key: f"at most {MAX_TEXT} characters"})
+        raise InvalidInput(_("%(field)s is too long.") % {"field": key},
+                           errors={key: f"at most {MAX_TEXT} characters"})
     return value
 
 
@@ -50,7 +55,8 @@ def _int(payload: Mapping[str, Any], key: str, low: int, high: int) -> int:
     if isinstance(value, str) and _is_number(value.strip().removeprefix("-")):
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise InvalidInput(f"{key} must be a whole number from {low} to {high}.",
+        raise InvalidInput(_("%(field)s must be a whole number from %(low)d to %(high)d.")
+                           % {"field": key, "low": low, "high": high},
                            errors={key: f"whole number from {low} to {high}"})
     return value
 
@@ -60,7 +66,8 @@ def _agency_within(payload: Mapping[str, Any], key: str, root: Agency) -> Agency
     query = Agency.objects.filter(path__startswith=root.path, is_active=True)
     unit = _lookup(query, ref)
     if unit is None:
-        raise InvalidInput(f"{key} must be a unit of {root.name}.",
+        raise InvalidInput(_("%(field)s must be a unit of %(agency)s.")
+                           % {"field": key, "agency": root.name},
                            errors={key: "not a unit of this agency"})
     return unit
 
@@ -90,7 +97,7 @@ def _officer_of(payload: Mapping[str, Any], unit: Agency) -> AbstractBaseUser | 
     ).distinct()
     user = _lookup(officers, ref, code_field="username")
     if user is None:
-        raise InvalidInput("assignee must be an officer of the chosen unit.",
+        raise InvalidInput(_("assignee must be an officer of the chosen unit."),
                            errors={"assignee": "not an officer of this unit"})
     return user
 
@@ -112,7 +119,7 @@ def assign(payload: Mapping[str, Any], complaint: Complaint) -> Validated:
     tier = (tiers.filter(code=code).first() if code
             else tiers.filter(is_default=True).first() or tiers.first())
     if tier is None and (code or tiers.exists()):
-        raise InvalidInput("complexity is not a tier of this service standard.",
+        raise InvalidInput(_("complexity is not a tier of this service standard."),
                            errors={"complexity": "unknown tier"})
     if tier is None:
         # A standard without tiers: first_response uses the standard's own duration.
@@ -121,7 +128,7 @@ def assign(payload: Mapping[str, Any], complaint: Complaint) -> Validated:
                               unit=policy.unit if policy else "working_days")
     classification = payload.get("classification") or ""
     if classification and classification not in Classification.values:
-        raise InvalidInput("classification is not known.",
+        raise InvalidInput(_("classification is not known."),
                            errors={"classification": f"one of {Classification.values}"})
     data.update(tier=tier, classification=classification)
     record.update(complexity=tier.code, classification=classification or None)
@@ -143,7 +150,7 @@ def _message(key: str) -> Callable[[Mapping[str, Any], Complaint], Validated]:
 def extend(payload: Mapping[str, Any], complaint: Complaint) -> Validated:
     clock = payload.get("clock")
     if clock not in ClockName.values:
-        raise InvalidInput("clock must name one of the complaint's clocks.",
+        raise InvalidInput(_("clock must name one of the complaint's clocks."),
                            errors={"clock": f"one of {ClockName.values}"})
     amount = _int(payload, "amount", 1, 365)
     reason = _text(payload, "reason")
@@ -166,7 +173,7 @@ def accept(payload: Mapping[str, Any], complaint: Complaint) -> Validated:
 def reject(payload: Mapping[str, Any], complaint: Complaint) -> Validated:
     reason = payload.get("reason")
     if reason not in RejectionReason.values:
-        raise InvalidInput("reason must be a rejection reason.",
+        raise InvalidInput(_("reason must be a rejection reason."),
                            errors={"reason": f"one of {RejectionReason.values}"})
     note = _text(payload, "note", required=False)
     duplicate_of = None
@@ -176,7 +183,7 @@ def reject(payload: Mapping[str, Any], complaint: Complaint) -> Validated:
             tracking_number=number, agency__path__startswith=complaint.agency.root_path
         ).exclude(pk=complaint.pk).first() if number else None
         if duplicate_of is None:
-            raise InvalidInput("duplicate_of must be the tracking number of another complaint.",
+            raise InvalidInput(_("duplicate_of must be the tracking number of another complaint."),
                                errors={"duplicate_of": "unknown tracking number"})
     data = {"reason": reason, "note": note, "duplicate_of": duplicate_of}
     record = {"reason": reason, "note": note,
@@ -192,7 +199,7 @@ def refer(payload: Mapping[str, Any], complaint: Complaint) -> Validated:
         service = _lookup(Service.objects.filter(is_active=True).select_related("agency"),
                           service_ref)
         if service is None or service.agency.path.startswith(complaint.agency.root_path):
-            raise InvalidInput("service must be a service of another agency in Aduan.",
+            raise InvalidInput(_("service must be a service of another agency in Aduan."),
                                errors={"service": "not a service of another agency"})
         data = {"agency": service.agency, "service": service, "note": note}
         return data, {"agency": service.agency.code, "service": service.code, "note": note}

@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_fsm import can_proceed
 
 from complaints.attachments import check as attachment_check
@@ -78,10 +79,11 @@ def complaint_submit(
     fields = _submission_fields(title, description, visibility, location_text, latitude,
                                 longitude)
     if not service.is_active:
-        raise InvalidInput("This service no longer takes complaints.", errors={"service": "inactive"})
+        raise InvalidInput(_("This service no longer takes complaints."),
+                           errors={"service": "inactive"})
     standard = service.standard_on(timezone.localtime(received_at, service.agency.zone).date())
     if standard is None:
-        raise InvalidInput("This service has no published standard in force yet.",
+        raise InvalidInput(_("This service has no published standard in force yet."),
                            errors={"service": "no standard in force"})
     checked = _check_attachments(attachments)
     token, token_hash = new_access_token()
@@ -122,7 +124,10 @@ def complaint_submit(
 
 def _check_attachments(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, Any]]:
     if len(files) > settings.ATTACHMENT_MAX_COUNT:
-        raise InvalidInput(f"At most {settings.ATTACHMENT_MAX_COUNT} attachments.",
+        raise InvalidInput(ngettext("At most %(count)d attachment.",
+                                    "At most %(count)d attachments.",
+                                    settings.ATTACHMENT_MAX_COUNT)
+                           % {"count": settings.ATTACHMENT_MAX_COUNT},
                            errors={"attachments": "too many"})
     return [(f, attachment_check(f, f.name or "", f.size or 0)) for f in files]
 
@@ -133,7 +138,7 @@ def _channel(role: Role, channel: str | None, referred_from: Complaint | None) -
     allowed = CITIZEN_CHANNELS if role == Role.CITIZEN else STAFF_INTAKE_CHANNELS
     channel = channel or allowed[0]
     if channel not in allowed:
-        raise InvalidInput("This channel cannot be used here.",
+        raise InvalidInput(_("This channel cannot be used here."),
                            errors={"channel": f"one of {[str(c) for c in allowed]}"})
     return channel
 
@@ -142,12 +147,12 @@ def _received_at(role: Role, received_at: dt.datetime | None, now: dt.datetime) 
     if received_at is None:
         return now
     if role == Role.CITIZEN:
-        raise InvalidInput("Only staff recording a complaint may set the time of receipt.",
+        raise InvalidInput(_("Only staff recording a complaint may set the time of receipt."),
                            errors={"received_at": "not allowed"})
     if timezone.is_naive(received_at):
-        raise InvalidInput("received_at needs a time zone.", errors={"received_at": "naive"})
+        raise InvalidInput(_("received_at needs a time zone."), errors={"received_at": "naive"})
     if received_at > now:
-        raise InvalidInput("received_at cannot be in the future.",
+        raise InvalidInput(_("received_at cannot be in the future."),
                            errors={"received_at": "in the future"})
     return received_at
 
@@ -159,10 +164,10 @@ def _submission_fields(
     text = {"title": title, "description": description, "location_text": location_text}
     cleaned = {k: payloads._text(text, k, required=k != "location_text") for k in text}
     if len(cleaned["title"]) > 200 or len(cleaned["location_text"]) > 300:
-        raise InvalidInput("Title or location is too long.",
+        raise InvalidInput(_("Title or location is too long."),
                            errors={"title": "at most 200", "location_text": "at most 300"})
     if visibility not in Visibility.values:
-        raise InvalidInput("visibility is not known.",
+        raise InvalidInput(_("visibility is not known."),
                            errors={"visibility": f"one of {Visibility.values}"})
     cleaned["visibility"] = visibility
     cleaned["latitude"] = _coordinate("latitude", latitude, 90)
@@ -178,7 +183,8 @@ def _coordinate(name: str, value: Any, limit: int) -> Decimal | None:
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite() or abs(number) > limit:
-        raise InvalidInput(f"{name} must be a number from -{limit} to {limit}.",
+        raise InvalidInput(_("%(field)s must be a number from -%(limit)d to %(limit)d.")
+                           % {"field": name, "limit": limit},
                            errors={name: f"from -{limit} to {limit}"})
     return number
 
@@ -186,20 +192,20 @@ def _coordinate(name: str, value: Any, limit: int) -> Decimal | None:
 def _reporter_fields(reporter: Mapping[str, Any] | None) -> dict[str, Any]:
     reporter = reporter or {}
     if not isinstance(reporter, Mapping):
-        raise InvalidInput("reporter must be an object.", errors={"reporter": "not an object"})
+        raise InvalidInput(_("reporter must be an object."), errors={"reporter": "not an object"})
     fields: dict[str, Any] = {}
     for name in REPORTER_FIELDS:
         value = payloads._text(reporter, name, required=False)
         limit = Reporter._meta.get_field(name).max_length
         if len(value) > limit:
-            raise InvalidInput(f"reporter {name} is too long.",
+            raise InvalidInput(_("reporter %(field)s is too long.") % {"field": name},
                                errors={f"reporter.{name}": f"at most {limit} characters"})
         fields[name] = value
     if fields["email"]:
         try:
             validate_email(fields["email"])
         except ValidationError:
-            raise InvalidInput("reporter email is not an e-mail address.",
+            raise InvalidInput(_("reporter email is not an e-mail address."),
                                errors={"reporter.email": "invalid"}) from None
     fields["consent_to_share"] = reporter.get("consent_to_share", False) in (True, "true", "1")
     return fields
@@ -224,7 +230,8 @@ def complaint_transition(
     InvalidInput (400); on any error nothing is written."""
     now = now or timezone.now()
     if action not in payloads.VALIDATORS:
-        raise InvalidInput(f"Unknown action {action!r}.", errors={"action": "unknown"})
+        raise InvalidInput(_("Unknown action “%(action)s”.") % {"action": action},
+                           errors={"action": "unknown"})
     with transaction.atomic():
         locked = _lock(complaint if isinstance(complaint, int) else complaint.pk)
         locked.evaluated_at = now

@@ -250,6 +250,29 @@ class TestTransitions:
         assert response.status_code == 400
         assert response.json()["error"]["details"] == {"errors": {"response": "required"}}
 
+    def test_bad_payload_message_follows_the_language_and_the_codes_do_not(
+            self, world, as_persona, complaint_in):
+        number = complaint_in(State.ASSIGNED).tracking_number
+        client = as_persona("supervisor")
+        body = {"clock": "first_response", "amount": 0, "reason": "Menunggu data pusat."}
+
+        default = client.post(self.url(number, "extend"), body, format="json")
+        english = client.post(self.url(number, "extend"), body, format="json",
+                              HTTP_ACCEPT_LANGUAGE="en")
+
+        assert (default.status_code, english.status_code) == (400, 400)
+        # Bahasa Indonesia unless the caller asks for English; the codes are the same in both.
+        assert default.json()["error"] == {
+            "code": "invalid_input",
+            "message": "amount harus berupa bilangan bulat dari 1 sampai dengan 365.",
+            "details": {"errors": {"amount": "whole number from 1 to 365"}},
+        }
+        assert english.json()["error"] == {
+            "code": "invalid_input",
+            "message": "amount must be a whole number from 1 to 365.",
+            "details": {"errors": {"amount": "whole number from 1 to 365"}},
+        }
+
     def test_body_must_be_an_object(self, world, as_persona, complaint_in):
         number = complaint_in(State.ASSIGNED).tracking_number
         response = as_persona("officer").post(self.url(number, "respond"), ["x"],

@@ -1,9 +1,17 @@
 import io
 
 import pytest
+from django.utils import translation
 
 from complaints.attachments import check, safe_name
 from workflow.errors import InvalidInput
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals asserted here are matched in English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(
@@ -30,10 +38,12 @@ def test_type_comes_from_the_content(name, content, content_type, settings):
 def test_riff_that_is_not_webp_is_refused(settings):
     settings.ATTACHMENT_MAX_BYTES = 1000
     content = b"RIFF\x00\x00\x00\x00WAVEfmt "
-    with pytest.raises(InvalidInput, match="only PDF"):
+    with pytest.raises(InvalidInput, match="only PDF") as refused:
         check(io.BytesIO(content), "a.webp", len(content))
+    assert refused.value.errors == {"attachments": "unsupported type"}
 
 
 def test_empty_file_is_refused(settings):
-    with pytest.raises(InvalidInput, match="empty"):
+    with pytest.raises(InvalidInput, match=r"a\.png is empty") as refused:
         check(io.BytesIO(b""), "a.png", 0)
+    assert refused.value.errors == {"attachments": "empty"}
