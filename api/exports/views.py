@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connections
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -27,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from api.exports import complaints as export
-from api.exports import feed
+from api.exports import feed, postgres
 from api.views import ERROR, Utf8Input, staff_actor
 from complaints.filters import ComplaintFilterSet
 from complaints.models import Complaint
@@ -141,8 +142,11 @@ class ComplaintExportView(ExportView):
         now = timezone.now()
         complaints = self.filtered(request, complaints_visible_to(self.actor(request)), now)
         filename = f"aduan-complaints-{timezone.localdate(now).isoformat()}.{self.extension}"
-        return streamed(self.lines(export.complaint_records(complaints, now)),
-                        self.media_type, filename)
+        if connections[complaints.db].vendor == "postgresql":
+            lines = postgres.lines(complaints, now, self.extension)
+        else:
+            lines = self.lines(export.complaint_records(complaints, now))
+        return streamed(lines, self.media_type, filename)
 
     def filtered(self, request: Request, complaints: QuerySet[Complaint], now: dt.datetime
                  ) -> QuerySet[Complaint]:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import override_settings
 
 from api.exports.complaints import CSV_HEADER
@@ -329,7 +330,16 @@ class TestFilters:
 
 
 class TestQueries:
-    def _export(self, client: Any, django_assert_num_queries: Any, queries: int) -> int:
+    def _export(self, client: Any, django_assert_num_queries: Any, chunks: int) -> int:
+        if connection.vendor == "postgresql":
+            # 1 the API token and its user, 2 the user's memberships, 3 the one SELECT that
+            # writes every line, read chunk by chunk from a server-side cursor in a
+            # transaction (in a test, a savepoint: two more statements).
+            queries = 5
+        else:
+            # 1 and 2 as above, 3 the complaints with their relations, event count and last
+            # hash, then the clocks once for each chunk.
+            queries = 3 + chunks
         with django_assert_num_queries(queries):
             return len(csv_rows(client.get(CSV_URL)))
 
@@ -341,17 +351,14 @@ class TestQueries:
         client.get(CSV_URL)  # the token's first use records last_used_at
         for _ in range(count):
             submit()
-        # 1 the API token and its user, 2 the user's memberships, 3 the complaints with
-        # their relations, event count and last hash, 4 the chunk's clocks.
         with override_settings(EXPORT_CHUNK_SIZE=50):
-            assert self._export(client, django_assert_num_queries, 4) == count
+            assert self._export(client, django_assert_num_queries, 1) == count
 
-    def test_queries_grow_with_chunks(self, world, as_persona, submit,
-                                      django_assert_num_queries):
+    def test_queries_grow_with_chunks_at_most(self, world, as_persona, submit,
+                                              django_assert_num_queries):
         client = as_persona("ombudsman")
         client.get(CSV_URL)
         for _ in range(25):
             submit()
-        # As above, with the clocks fetched once for each of the three chunks.
         with override_settings(EXPORT_CHUNK_SIZE=10):
-            assert self._export(client, django_assert_num_queries, 6) == 25
+            assert self._export(client, django_assert_num_queries, 3) == 25

@@ -1,0 +1,202 @@
+"""The complaint export written by PostgreSQL: the same lines as api.exports.complaints
+builds in Python, rendered by the database.
+
+Building a record in Python costs about ten model instances and thirty parsed timestamps a
+row (≈ 2,000 rows/s); PostgreSQL renders the same line from the same joins at the speed of
+its own COPY. Each line is one text column of one SELECT, read through a server-side cursor
+inside a transaction (so PostgreSQL streams it rather than materialising the result first),
+a chunk at a time, so memory stays flat whatever the size.
+
+The formats are those of the Python path, byte for byte for CSV; the JSON lines carry the
+same keys in the same order with the same values (PostgreSQL spaces `"key" : value`).
+tests/pg/test_export_sql.py compares the two on the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from django.db import connections, transaction
+from django.db.models import QuerySet
+
+from api.exports.complaints import (
+    CLOCK_FIELDS,
+    COMPLAINT_COLUMNS,
+    CSV_HEADER,
+    FORMULA_TRIGGERS,
+    TRAILING_COLUMNS,
+    chunk_size,
+)
+from complaints.models import Complaint
+from workflow.states import ClockName
+
+
+def _instant(column: str) -> str:
+    """`column` as Python's isoformat() in the agency's zone: seconds, microseconds only
+    when there are any, and the offset (+07:00) the zone had at that instant."""
+    local = f"({column} AT TIME ZONE a.time_zone)"
+    offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
+    return (
+        f"(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        f" || CASE WHEN date_trunc('second', {column}) = {column} THEN ''"
+        f" ELSE to_char({local}, '.US') END"
+        f" || CASE WHEN {offset} < interval '0' THEN '-' || to_char(-{offset}, 'HH24:MI')"
+        f" ELSE '+' || to_char({offset}, 'HH24:MI') END)"
+    )
+
+
+def _csv_cell(text: str) -> str:
+    """A text cell as api.exports.complaints writes it: a would-be formula gets a leading
+    apostrophe, then csv.writer's minimal quoting; NULL is an empty cell."""
+    triggers = ", ".join("E'" + t.replace("\t", "\\t").replace("\r", "\\r") + "'"
+                         for t in FORMULA_TRIGGERS)
+    safe = f"(CASE WHEN left({text}, 1) IN ({triggers}) THEN '''' || {text} ELSE {text} END)"
+    return (f"coalesce(CASE WHEN {safe} ~ '[\",\\r\\n]' "
+            f"THEN '\"' || replace({safe}, '\"', '\"\"') || '\"' ELSE {safe} END, '')")
+
+
+def _value(expression: str) -> str:
+    """A number or an instant: never quoted, never a formula."""
+    return f"coalesce(({expression})::text, '')"
+
+
+# Each column of COMPLAINT_COLUMNS: (SQL, "text" | "value"), in the FROM clause's aliases.
+TEXT, VALUE, NUMBER = "text", "value", "number"
+COLUMNS = {
+    "tracking_number": ("c.tracking_number", TEXT), "state": ("c.state", TEXT),
+    "agency_code": ("a.code", TEXT), "agency_name": ("a.name", TEXT),
+    "unit_code": ("u.code", TEXT), "service_code": ("s.code", TEXT),
+    "service_name": ("s.name", TEXT), "standard_version": ("st.version", NUMBER),
+    "channel": ("c.channel", TEXT), "visibility": ("c.visibility", TEXT),
+    "classification": ("c.classification", TEXT), "complexity": ("c.complexity", TEXT),
+    "title": ("c.title", TEXT), "description": ("c.description", TEXT),
+    "location_text": ("c.location_text", TEXT),
+    # Decimals go out as text ("-6.200000"), as the Python path writes them.
+    "latitude": ("c.latitude::text", VALUE), "longitude": ("c.longitude::text", VALUE),
+    "assignee": ("au.username", TEXT),
+    **{name: (_instant(f"c.{name}"), VALUE) for name in (
+        "received_at", "assigned_at", "first_answered_at", "responded_at", "closed_at",
+        "updated_at")},
+    "closure_reason": ("c.closure_reason", TEXT),
+    "rejection_reason": ("c.rejection_reason", TEXT),
+    "duplicate_of": ("d.tracking_number", TEXT), "referred_to": ("r.tracking_number", TEXT),
+    "referred_to_agency": ("c.referred_to_agency", TEXT),
+    "dispute_count": ("c.dispute_count", NUMBER), "feedback_rating": ("f.rating", NUMBER),
+    "feedback_comment": ("f.comment", TEXT),
+}
+assert tuple(COLUMNS) == COMPLAINT_COLUMNS
+
+# For each clock, in k (its latest cycle, from the lateral join below).
+CLOCK_COLUMNS = {
+    "due_at": (_instant("{k}.due_at"), VALUE), "status": ("{k}.status", TEXT),
+    "breached_at": (_instant("{k}.breached_at"), VALUE), "cycles": ("{k}.cycles", NUMBER),
+}
+assert tuple(CLOCK_COLUMNS) == CLOCK_FIELDS
+
+TRAILING = {"events_count": ("ev.events_count", NUMBER), "last_event_hash": ("ev.hash", TEXT)}
+assert tuple(TRAILING) == TRAILING_COLUMNS
+
+
+def _clock_alias(name: str) -> str:
+    return f"k_{name}"
+
+
+def _lateral_clock(name: str) -> str:
+    """The latest cycle of one clock, with its status at %(now)s as workflow.models'
+    Clock.status gives it, and its breach as the API reports it; cycles are numbered from 1,
+    so the latest cycle's number is how many it ran."""
+    return f"""LEFT JOIN LATERAL (
+    SELECT k.due_at, k.cycle AS cycles,
+           CASE WHEN k.stopped_at IS NOT NULL THEN
+                    CASE WHEN k.stopped_at <= k.due_at THEN 'met' ELSE 'breached' END
+                WHEN k.paused_at IS NOT NULL THEN 'paused'
+                WHEN k.due_at < %(now)s THEN 'breached'
+                WHEN k.warn_at <= %(now)s THEN 'at_risk'
+                ELSE 'running' END AS status,
+           coalesce(k.breached_at, CASE WHEN (k.stopped_at IS NULL AND k.paused_at IS NULL
+                                              AND k.due_at < %(now)s)
+                                             OR k.stopped_at > k.due_at
+                                        THEN k.due_at END) AS breached_at
+    FROM workflow_clock k WHERE k.complaint_id = c.id AND k.name = '{name}'
+    ORDER BY k.cycle DESC LIMIT 1
+) {_clock_alias(name)} ON TRUE"""
+
+
+def _csv_line() -> str:
+    cells = [_csv_cell(sql) if kind == TEXT else _value(sql)
+             for sql, kind in COLUMNS.values()]
+    for name in ClockName.values:
+        for field, (sql, kind) in CLOCK_COLUMNS.items():
+            sql = sql.format(k=_clock_alias(name))
+            if field == "cycles":
+                sql = f"coalesce({sql}, 0)"
+            cells.append(_csv_cell(sql) if kind == TEXT else _value(sql))
+    cells += [_csv_cell(sql) if kind == TEXT else _value(sql)
+              for sql, kind in TRAILING.values()]
+    return f"concat_ws(',', {', '.join(cells)}) || E'\\r\\n'"
+
+
+def _json_object(pairs: list[tuple[str, str]]) -> str:
+    return "json_build_object(" + ", ".join(f"'{key}', {sql}" for key, sql in pairs) + ")"
+
+
+def _jsonl_line() -> str:
+    sla = _json_object([
+        (name, _json_object([
+            (field, f"coalesce({sql.format(k=_clock_alias(name))}, 0)" if field == "cycles"
+             else sql.format(k=_clock_alias(name)))
+            for field, (sql, _kind) in CLOCK_COLUMNS.items()]))
+        for name in ClockName.values])
+    pairs = [(key, sql) for key, (sql, _kind) in COLUMNS.items()]
+    pairs.append(("sla", sla))
+    pairs += [(key, sql) for key, (sql, _kind) in TRAILING.items()]
+    return _json_object(pairs) + "::text || E'\\n'"
+
+
+def _select(line: str, where: str) -> str:
+    return f"""SELECT {line}
+FROM complaints_complaint c
+JOIN complaints_agency a ON a.id = c.agency_id
+LEFT JOIN complaints_agency u ON u.id = c.unit_id
+JOIN complaints_service s ON s.id = c.service_id
+JOIN complaints_servicestandard st ON st.id = c.standard_id
+LEFT JOIN auth_user au ON au.id = c.assignee_id
+LEFT JOIN complaints_complaint d ON d.id = c.duplicate_of_id
+LEFT JOIN complaints_complaint r ON r.id = c.referred_to_id
+LEFT JOIN complaints_feedback f ON f.complaint_id = c.id
+{chr(10).join(_lateral_clock(name) for name in ClockName.values)}
+CROSS JOIN LATERAL (
+    SELECT count(*) AS events_count,
+           (SELECT e.hash FROM workflow_event e WHERE e.complaint_id = c.id
+            ORDER BY e.seq DESC LIMIT 1) AS hash
+    FROM workflow_event e WHERE e.complaint_id = c.id
+) ev
+{where}
+ORDER BY c.updated_at, c.id"""
+
+
+LINES = {"csv": _csv_line(), "jsonl": _jsonl_line()}
+
+
+def lines(complaints: QuerySet[Complaint], now: dt.datetime, kind: str) -> Iterator[str]:
+    """The export of `complaints` (scoped and filtered, in any order) as lines of `kind`
+    ("csv", with its header, or "jsonl"), a chunk of lines at a time."""
+    if kind == "csv":
+        yield "\ufeff" + ",".join(CSV_HEADER) + "\r\n"
+    where, params = "", {"now": now}
+    if complaints.query.where:
+        # Everyone but the ombudsman without filters: the complaints the queryset selects.
+        # (The bare table is read in export order from the updated_at index instead.)
+        inner, inner_params = complaints.order_by().values("pk").query.sql_with_params()
+        names = [f"p{i}" for i in range(len(inner_params))]
+        # Its positional placeholders become named ones; its literal %% stay as they are.
+        named = inner.replace("%%", "\x00") % tuple(f"%({n})s" for n in names)
+        where = "WHERE c.id IN (" + named.replace("\x00", "%%") + ")"
+        params.update(zip(names, inner_params, strict=True))
+    sql = _select(LINES[kind], where)
+    with (transaction.atomic(using=complaints.db),
+          connections[complaints.db].chunked_cursor() as cursor):
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk_size()):
+            yield "".join(row[0] for row in rows)

@@ -1,0 +1,109 @@
+"""On PostgreSQL the complaint export is written by the database (api.exports.postgres); it
+must be the export api.exports.complaints writes in Python, on data that exercises every
+rule of the format: quoting, formulas, offsets east and west of UTC, microseconds,
+decimals, paused, extended, breached and never-started clocks, links and feedback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+from api.exports import complaints as export
+from api.exports import postgres
+from complaints.models import Complaint
+from complaints.selectors import complaints_visible_to
+from tests.conftest import MONDAY_9_WIB, valid_payload
+from workflow.models import Clock
+from workflow.services import complaint_transition
+from workflow.states import Action, Role, State
+
+pytestmark = pytest.mark.postgres
+
+TEXTS = [
+    'He said "no", then left', "=HYPERLINK(\"http://x\")", "-5 hari", "+62 812", "@admin",
+    "\tindented", "line one\r\nline two", "comma, inside", "plain ünïcödé — ok",
+]
+
+
+@pytest.fixture
+def variety(world, submit, complaint_in):
+    act = _actor(world)
+    made = [complaint_in(state) for state in State]
+    for i, text in enumerate(TEXTS):
+        made.append(submit(title=text[:200], description=text, location_text=text,
+                           latitude=Decimal("-6.175392"), longitude=Decimal(106 + i),
+                           now=MONDAY_9_WIB + dt.timedelta(microseconds=123457 * i + 1))
+                    .complaint)
+    paused = complaint_in(State.ASSIGNED)
+    act(paused, Action.REQUEST_INFO, Role.OFFICER, 2)
+    extended = complaint_in(State.ASSIGNED)
+    act(extended, Action.EXTEND, Role.SUPERVISOR, 3)
+    disputed = complaint_in(State.RESPONDED)
+    act(disputed, Action.DISPUTE, Role.CITIZEN, 4)
+    act(disputed, Action.RESPOND, Role.OFFICER, 5)
+    duplicate = submit().complaint
+    complaint_transition(complaint=duplicate, action=Action.REJECT,
+                         actor=world.actor(Role.COORDINATOR),
+                         payload={"reason": "duplicate", "duplicate_of": made[0].tracking_number},
+                         now=MONDAY_9_WIB + dt.timedelta(minutes=6))
+    referred = submit().complaint
+    complaint_transition(complaint=referred, action=Action.REFER,
+                         actor=world.actor(Role.COORDINATOR),
+                         payload={"service": world.other_service.code},
+                         now=MONDAY_9_WIB + dt.timedelta(minutes=7))
+    # A breach recorded by the sweeper, and the other agency west of UTC.
+    Clock.objects.filter(complaint=made[0], name="verify").update(
+        breached_at=MONDAY_9_WIB + dt.timedelta(days=1, microseconds=5))
+    world.other_agency.time_zone = "America/Sao_Paulo"
+    world.other_agency.save()
+    return made
+
+
+def _actor(world):
+    def act(complaint, action, role, minutes):
+        complaint_transition(complaint=complaint, action=action,
+                             actor=world.actor(role, complaint),
+                             payload=valid_payload(action, world),
+                             now=MONDAY_9_WIB + dt.timedelta(hours=1, minutes=minutes))
+    return act
+
+
+def both(complaints, now, kind):
+    python = "".join((export.csv_lines if kind == "csv" else export.jsonl_lines)(
+        export.complaint_records(complaints, now)))
+    sql = "".join(postgres.lines(complaints, now, kind))
+    return python, sql
+
+
+@pytest.mark.parametrize("days", [0, 3, 30])  # running, at risk or breached, all breached
+def test_csv_is_the_same_bytes(world, variety, days):
+    now = MONDAY_9_WIB + dt.timedelta(days=days, hours=2)
+    python, sql = both(Complaint.objects.all(), now, "csv")
+    assert python.count("\r\n") >= len(variety) + 1
+    assert sql == python
+
+
+@pytest.mark.parametrize("days", [0, 30])
+def test_json_lines_are_the_same_objects_with_keys_in_order(world, variety, days):
+    now = MONDAY_9_WIB + dt.timedelta(days=days, hours=2)
+    python, sql = both(Complaint.objects.all(), now, "jsonl")
+    parsed = [json.loads(line) for line in sql.splitlines()]
+    assert parsed == [json.loads(line) for line in python.splitlines()]
+    assert [list(record) for record in parsed] == [list(json.loads(line))
+                                                  for line in python.splitlines()]
+    assert any(clock["status"] == "paused" for r in parsed for clock in r["sla"].values())
+    assert any(r["referred_to"] for r in parsed) and any(r["duplicate_of"] for r in parsed)
+    assert any(r["received_at"].endswith("-03:00") for r in parsed)
+
+
+def test_a_scoped_and_filtered_export_is_the_same(world, variety):
+    now = MONDAY_9_WIB + dt.timedelta(days=3)
+    officer = complaints_visible_to(world.actor(Role.OFFICER))
+    mine = officer.filter(state__in=["assigned", "responded"], title__icontains="%")
+    for complaints in (officer, mine, Complaint.objects.filter(title__icontains="hari")):
+        python, sql = both(complaints, now, "csv")
+        assert sql == python
+    assert len(both(officer, now, "csv")[1].splitlines()) > 1
