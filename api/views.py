@@ -42,7 +42,6 @@ from complaints.models import Complaint, Service, ServiceStandard
 from complaints.selectors import (
     complaint_for_citizen,
     complaints_visible_to,
-    with_next_due,
     with_relations,
 )
 from workflow import services
@@ -214,7 +213,7 @@ class ComplaintViewSet(Utf8Input, mixins.ListModelMixin, viewsets.GenericViewSet
         actor = staff_actor(self.request)
         if actor is None:
             raise exceptions.NotAuthenticated()
-        return with_relations(with_next_due(complaints_visible_to(actor)))
+        return with_relations(complaints_visible_to(actor))
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}

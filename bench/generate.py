@@ -49,7 +49,7 @@ COLUMNS = {
         "pending_info_request, response, dispute_count, closure_reason, rejection_reason, "
         "referred_to_agency, received_at, assigned_at, first_answered_at, responded_at, "
         "closed_at, created_at, updated_at, agency_id, assignee_id, duplicate_of_id, "
-        "referred_to_id, unit_id, service_id, standard_id"),
+        "referred_to_id, unit_id, service_id, standard_id, next_due"),
     "workflow_clock": (
         "id, name, cycle, duration, unit, warning_fraction, pausable, ceiling, started_at, "
         "due_at, warn_at, paused_at, paused_seconds, stopped_at, extended_by, "

@@ -20,6 +20,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from complaints.models import NO_DEADLINE
 from workflow import calendar
 from workflow.audit import canonical_fields, compute_hash, format_time
 
@@ -573,7 +574,7 @@ def rows(life: Life) -> tuple[str, list[str], list[str], str | None, str | None]
         ts(f.get("responded_at")), ts(f.get("closed_at")), ts(f["created_at"]),
         ts(f["updated_at"]), str(life.place.id), opt(assignee.id if assignee else None),
         opt(f.get("duplicate_of_id")), NULL, opt(f.get("unit_id")), str(life.service.id),
-        str(life.service.standard_id)))
+        str(life.service.standard_id), ts(next_due(life.clocks))))
     reporter = None
     if rng.random() < 0.9:
         given = rng.choice(GIVEN)
@@ -591,6 +592,12 @@ def rows(life: Life) -> tuple[str, list[str], list[str], str | None, str | None]
         rating, comment, at = f["feedback"]
         feedback = "\t".join((str(cid), str(rating), esc(comment), ts(at), str(cid)))
     return complaint, clocks, events, reporter, feedback
+
+
+def next_due(clocks: list[Any]) -> dt.datetime:
+    """Complaint.next_due as workflow.clocks.next_due keeps it."""
+    return min((c.due for c in clocks if c.stopped is None and c.paused_at is None
+                and c.name not in CITIZEN_CLOCKS), default=NO_DEADLINE)
 
 
 def text_of(rng: random.Random, topic: str) -> tuple[str, str]:

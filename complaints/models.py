@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from workflow.calendar import WorkCalendar
     from workflow.models import Clock
 
+# Complaint.next_due when no agency clock runs: after every real deadline in urgency order.
+NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
 
 def validate_time_zone(value: str) -> None:
     if value not in available_timezones():
@@ -372,15 +375,21 @@ class Complaint(FSMModelMixin, models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # The earliest deadline of a running clock the agency owes (the citizen's own windows do
+    # not count), NO_DEADLINE when none runs: the staff queues' urgency order. Kept by
+    # workflow.clocks whenever a clock starts, stops, pauses, resumes or is extended, so a
+    # queue page is a range of the indexes below rather than a subquery per complaint.
+    next_due = models.DateTimeField(default=NO_DEADLINE, editable=False)
 
     objects = ComplaintQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [
-            models.Index(fields=["agency", "state"], name="complaint_agency_state"),
-            models.Index(fields=["unit", "state"], name="complaint_unit_state"),
-            models.Index(fields=["assignee", "state"], name="complaint_assignee_state"),
+            models.Index(fields=["agency", "state", "next_due"], name="complaint_agency_queue"),
+            models.Index(fields=["unit", "state", "next_due"], name="complaint_unit_queue"),
+            models.Index(fields=["assignee", "state", "next_due"],
+                         name="complaint_assignee_queue"),
         ]
 
     def __str__(self) -> str:

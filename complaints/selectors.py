@@ -6,16 +6,13 @@ export and page goes through it (or through `complaint_for_citizen`).
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, Q, QuerySet
 
 from complaints.identifiers import normalize_tracking_number, token_matches
 from complaints.models import Complaint, Visibility
 from workflow.models import Clock
 from workflow.permissions import Actor
-from workflow.states import CITIZEN_CLOCKS, Role
+from workflow.states import Role
 
 
 def scope_filter(actor: Actor) -> Q | None:
@@ -77,16 +74,3 @@ def complaint_for_citizen(tracking_number: str, access_token: str | None) -> Com
     if complaint is None or not token_matches(complaint.access_token_hash, access_token):
         return None
     return complaint
-
-
-# Complaints with no running agency clock sort after every real deadline.
-NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
-
-
-def with_next_due(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """Annotate `next_due`: the earliest deadline of a running clock the agency owes (the
-    citizen's own windows do not count), for the staff queues' urgency order."""
-    running = (Clock.objects.filter(complaint=OuterRef("pk"), stopped_at__isnull=True,
-                                    paused_at__isnull=True)
-               .exclude(name__in=CITIZEN_CLOCKS).order_by("due_at").values("due_at")[:1])
-    return queryset.annotate(next_due=Coalesce(Subquery(running), Value(NO_DEADLINE)))

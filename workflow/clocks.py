@@ -9,15 +9,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Min
 from django.utils.translation import gettext as _
 
 from workflow import calendar
 from workflow.errors import InvalidInput, TransitionNotAllowed
 from workflow.models import Clock
-from workflow.states import Action, ClockName
+from workflow.states import CITIZEN_CLOCKS, Action, ClockName
 
 if TYPE_CHECKING:
     from complaints.models import Complaint, ComplexityTier
+
+
+def next_due(complaint: Complaint) -> dt.datetime:
+    """Complaint.next_due from the clocks as they now are: the earliest deadline of a running
+    clock the agency owes, NO_DEADLINE when none runs. The workflow service stores it with
+    every change of the clocks."""
+    from complaints.models import NO_DEADLINE
+
+    due = (complaint.clocks.filter(stopped_at__isnull=True, paused_at__isnull=True)
+           .exclude(name__in=CITIZEN_CLOCKS).aggregate(first=Min("due_at"))["first"])
+    return due or NO_DEADLINE
 
 
 def _warn_at(started_at: dt.datetime, due_at: dt.datetime, fraction: Any) -> dt.datetime:

@@ -118,6 +118,8 @@ def complaint_submit(
         # Clocks count from the real time of receipt, which staff intake may put in the past.
         for name in (ClockName.VERIFY, ClockName.STATUTORY_ANSWER, ClockName.RESOLUTION):
             clocks.start(complaint, name, received_at)
+        complaint.next_due = clocks.next_due(complaint)
+        complaint.save(update_fields=["next_due"])
         notifications.queue(complaint, event)
     return Submitted(complaint, token)
 
@@ -251,8 +253,9 @@ def complaint_transition(
         data, record = payloads.VALIDATORS[action](payload or {}, locked)
         from_state = locked.state
         method(now=now, data=data)
-        locked.save()
         clocks.apply(locked, action, now, data)
+        locked.next_due = clocks.next_due(locked)
+        locked.save()
         _side_records(locked, action, actor, data, now)
         event = audit.append_event(locked, action=action, actor=actor, role=role, now=now,
                                    from_state=from_state, to_state=locked.state, payload=record)

@@ -42,6 +42,7 @@ from complaints.forms.staff import (
     person,
 )
 from complaints.models import (
+    NO_DEADLINE,
     Agency,
     Attachment,
     Channel,
@@ -52,10 +53,8 @@ from complaints.models import (
     root_path_of,
 )
 from complaints.selectors import (
-    NO_DEADLINE,
     complaints_visible_to,
     scope_filter,
-    with_next_due,
     with_relations,
 )
 from complaints.templatetags.aduan import local
@@ -208,7 +207,7 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     with timezone.override(zone):
         valid = filterset.is_valid()
         complaints = filterset.qs if valid else Complaint.objects.none()
-    complaints = with_relations(with_next_due(complaints)).order_by(*order.ordering())
+    complaints = with_relations(complaints).order_by(*order.ordering())
     listing = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -221,7 +220,7 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 def next_clock(complaint: Complaint) -> Clock | None:
     """The running agency clock whose deadline is `next_due`, from the prefetched clocks."""
-    if getattr(complaint, "next_due", NO_DEADLINE) == NO_DEADLINE:
+    if complaint.next_due == NO_DEADLINE:
         return None
     running = [c for c in complaint.clocks.all() if c.stopped_at is None
                and c.paused_at is None and c.name not in CITIZEN_CLOCKS]
