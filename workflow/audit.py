@@ -68,10 +68,15 @@ def current_txid() -> Any:
 def append_event(
     complaint: Complaint, *, action: str, actor: Actor, role: str, now: dt.datetime,
     from_state: str = "", to_state: str = "", payload: dict[str, Any] | None = None,
+    first: bool = False,
 ) -> Event:
-    """Append one event to the complaint's chain. The caller holds the complaint's row lock,
-    which is what keeps `seq` and `prev_hash` from racing."""
-    last = complaint.events.order_by("-seq").only("seq", "hash").first()
+    """Append one event to the complaint's chain (`first`: start it, for a complaint created
+    in this transaction). The caller holds the complaint's row lock, which is what keeps
+    `seq` and `prev_hash` from racing."""
+    # With "complaint": the related manager sets it on what it returns, which would
+    # otherwise load the deferred field with one more query.
+    last = None if first else (complaint.events.order_by("-seq")
+                               .only("complaint", "seq", "hash").first())
     seq = last.seq + 1 if last else 1
     prev_hash = last.hash if last else ""
     payload = payload or {}

@@ -7,9 +7,9 @@ The effects of each action follow the SLA table of DESIGN.md.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Min
 from django.utils.translation import gettext as _
 
 from workflow import calendar
@@ -18,22 +18,48 @@ from workflow.models import Clock
 from workflow.states import CITIZEN_CLOCKS, Action, ClockName
 
 if TYPE_CHECKING:
-    from complaints.models import Complaint, ComplexityTier
+    from complaints.models import ClockPolicy, Complaint, ComplexityTier
+
+
+def earliest_due(clocks: Iterable[Clock]) -> dt.datetime:
+    """Complaint.next_due: the earliest deadline of a running clock the agency owes (the
+    citizen's own windows do not count), NO_DEADLINE when none runs."""
+    from complaints.models import NO_DEADLINE
+
+    return min((c.due_at for c in clocks if c.stopped_at is None and c.paused_at is None
+                and c.name not in CITIZEN_CLOCKS), default=NO_DEADLINE)
 
 
 def next_due(complaint: Complaint) -> dt.datetime:
-    """Complaint.next_due from the clocks as they now are: the earliest deadline of a running
-    clock the agency owes, NO_DEADLINE when none runs. The workflow service stores it with
-    every change of the clocks."""
-    from complaints.models import NO_DEADLINE
-
-    due = (complaint.clocks.filter(stopped_at__isnull=True, paused_at__isnull=True)
-           .exclude(name__in=CITIZEN_CLOCKS).aggregate(first=Min("due_at"))["first"])
-    return due or NO_DEADLINE
+    """Complaint.next_due from the clocks as they now are; the workflow service stores it
+    with every change of the clocks."""
+    return earliest_due(complaint.clocks.filter(stopped_at__isnull=True, paused_at__isnull=True)
+                        .only("complaint", "name", "due_at", "stopped_at", "paused_at"))
 
 
 def _warn_at(started_at: dt.datetime, due_at: dt.datetime, fraction: Any) -> dt.datetime:
     return started_at + (due_at - started_at) * float(fraction)
+
+
+def _new(complaint: Complaint, policy: ClockPolicy, cycle: int, now: dt.datetime,
+         tier: ComplexityTier | None = None) -> Clock:
+    duration, unit = (tier.duration, tier.unit) if tier else (policy.duration, policy.unit)
+    due_at = calendar.deadline(complaint.agency.calendar, now, duration, unit)
+    return Clock(
+        complaint=complaint, name=policy.name, cycle=cycle, duration=duration, unit=unit,
+        warning_fraction=policy.warning_fraction, pausable=policy.pausable,
+        ceiling=policy.ceiling, started_at=now, due_at=due_at,
+        warn_at=_warn_at(now, due_at, policy.warning_fraction),
+    )
+
+
+def first(complaint: Complaint, names: Iterable[str], received_at: dt.datetime) -> list[Clock]:
+    """The clocks a new complaint starts at its receipt (first cycles, from its pinned
+    standard; one it lacks has no such deadline), not yet saved: the submission reads the
+    policies once and writes the complaint's next_due with the complaint itself."""
+    policies = {p.name: p for p in complaint.standard.clocks.all()}
+    return [_new(complaint, policies[name], 1, received_at) for name in names
+            if name in policies]
 
 
 def start(
@@ -44,15 +70,10 @@ def start(
     policy = complaint.standard.clocks.filter(name=name).first()
     if policy is None:
         return None
-    duration, unit = (tier.duration, tier.unit) if tier else (policy.duration, policy.unit)
     previous = complaint.clocks.filter(name=name).order_by("-cycle").first()
-    due_at = calendar.deadline(complaint.agency.calendar, now, duration, unit)
-    return Clock.objects.create(
-        complaint=complaint, name=name, cycle=previous.cycle + 1 if previous else 1,
-        duration=duration, unit=unit, warning_fraction=policy.warning_fraction,
-        pausable=policy.pausable, ceiling=policy.ceiling,
-        started_at=now, due_at=due_at, warn_at=_warn_at(now, due_at, policy.warning_fraction),
-    )
+    clock = _new(complaint, policy, previous.cycle + 1 if previous else 1, now, tier)
+    clock.save(force_insert=True)
+    return clock
 
 
 def _open(complaint: Complaint, *names: str) -> list[Clock]:

@@ -38,11 +38,14 @@ from complaints.models import (
 )
 from workflow import audit, clocks, notifications, payloads, permissions
 from workflow.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from workflow.models import Clock
 from workflow.permissions import Actor
 from workflow.states import Action, ClockName, Role, State
 
 CITIZEN_CHANNELS = (Channel.WEB, Channel.API, Channel.OPEN311)
 REPORTER_FIELDS = ("name", "email", "phone", "id_number", "address")
+# The clocks every complaint starts when it is received (DESIGN.md, SLA clocks).
+AT_RECEIPT = (ClockName.VERIFY, ClockName.STATUTORY_ANSWER, ClockName.RESOLUTION)
 
 
 @dataclass(frozen=True)
@@ -91,11 +94,15 @@ def complaint_submit(
         # The citizen's one access token opens both the original and the linked complaint.
         token, token_hash = "", referred_from.access_token_hash
     with transaction.atomic():
-        complaint = Complaint.objects.create(
+        complaint = Complaint(
             tracking_number=_unused_tracking_number(), access_token_hash=token_hash,
             agency=service.agency, service=service, standard=standard, channel=channel,
             received_at=received_at, **fields,
         )
+        # Clocks count from the real time of receipt, which staff intake may put in the past.
+        started = clocks.first(complaint, AT_RECEIPT, received_at)
+        complaint.next_due = clocks.earliest_due(started)
+        complaint.save(force_insert=True)
         contact = _reporter_fields(reporter)
         if any(contact[k] for k in REPORTER_FIELDS):
             Reporter.objects.create(complaint=complaint, **contact)
@@ -114,12 +121,8 @@ def complaint_submit(
         if checked:
             record["attachments"] = [{"name": i.name, "sha256": i.sha256} for _u, i in checked]
         event = audit.append_event(complaint, action="submit", actor=actor, role=role, now=now,
-                                   to_state=complaint.state, payload=record)
-        # Clocks count from the real time of receipt, which staff intake may put in the past.
-        for name in (ClockName.VERIFY, ClockName.STATUTORY_ANSWER, ClockName.RESOLUTION):
-            clocks.start(complaint, name, received_at)
-        complaint.next_due = clocks.next_due(complaint)
-        complaint.save(update_fields=["next_due"])
+                                   to_state=complaint.state, payload=record, first=True)
+        Clock.objects.bulk_create(started)
         notifications.queue(complaint, event)
     return Submitted(complaint, token)
 

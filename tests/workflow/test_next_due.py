@@ -61,3 +61,23 @@ def test_the_migration_fills_the_column_as_the_workflow_keeps_it(world, submit, 
     migration.fill_next_due(apps, None)
     assert {c.pk: c.next_due for c in Complaint.objects.all()} == kept
     assert kept[open_[0].pk] != NO_DEADLINE and kept[closed.pk] == NO_DEADLINE
+
+
+def test_writes_take_a_bounded_number_of_statements(world, submit, django_assert_num_queries):
+    submit()  # the agency's calendar, read once per process and agency
+    # The standard in force; savepoint; tracking number free; complaint (with next_due);
+    # reporter; the standard's clock policies; the event (its chain starts here); the three
+    # clocks at once; the reporter's address and the acknowledgement; release.
+    with django_assert_num_queries(11):
+        complaint = submit().complaint
+    complaint_transition(complaint=complaint, action=Action.ASSIGN,
+                         actor=world.actor(Role.COORDINATOR),
+                         payload=valid_payload(Action.ASSIGN, world), now=MONDAY_9_WIB)
+    actor = world.actor(Role.COORDINATOR)
+    # Savepoint; row lock; the complaint with its agency, unit and standard; the unit's
+    # parent; the new officer; the open clocks for next_due; the complaint; the chain's
+    # last event; the event; the officer's notice; release.
+    with django_assert_num_queries(11):
+        complaint_transition(complaint=complaint.pk, action=Action.REASSIGN, actor=actor,
+                             payload=valid_payload(Action.REASSIGN, world),
+                             now=MONDAY_9_WIB + dt.timedelta(hours=1))
