@@ -57,6 +57,12 @@ def _user(username: str, **extra: Any) -> AbstractUser:
 
 @pytest.fixture
 def world(db: Any) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The personas and their agencies, written to the database (for fixtures of a wider
+    scope than one test, e.g. tests/security/conftest.py)."""
     agency = Agency.objects.create(code="disdukcapil", name="Dinas Kependudukan",
                                    time_zone="Asia/Jakarta")
     unit = Agency.objects.create(code="disdukcapil-ktp", name="Bidang KTP", parent=agency,

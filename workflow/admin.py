@@ -103,8 +103,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("template", "recipient_shown", "recipient_role", "status", "attempts",
                     "next_attempt_at", "sent_at", "complaint", "error")
     list_filter = ("status", "recipient_role", "template", "language")
-    # An exact address only: finding the rows for a bounce without listing citizens' mail.
-    search_fields = ("event__complaint__tracking_number", "=recipient", "template")
+    search_fields = ("event__complaint__tracking_number", "template")
     list_select_related = ("event__complaint",)
     show_full_result_count = False
     ordering = ("-id",)
@@ -113,6 +112,18 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
               "sent_at")
     readonly_fields = ("complaint", "recipient_shown")
     actions = ("retry",)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Notification],
+                           search_term: str) -> tuple[QuerySet[Notification], bool]:
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            # An exact staff address, to find the rows of a bounce. Never a citizen's: the
+            # rows it found would tell who reported an anonymous complaint. A citizen's
+            # notices are found by the tracking number.
+            found |= queryset.filter(recipient__iexact=term).exclude(
+                recipient_role=Role.CITIZEN)
+        return found, duplicates
 
     @admin.display(description=_("recipient"))
     def recipient_shown(self, notification: Notification) -> str:
