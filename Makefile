@@ -7,7 +7,8 @@ DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate test test-sqlite test-postgres fuzz bench bench-small diagram clean
+.PHONY: install run migrate test test-sqlite test-postgres fuzz bench bench-small diagram clean \
+	serve-prod
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +29,12 @@ run: migrate
 	$(DEV_ENV) $(BIN)/python manage.py sla_worker --interval 30 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The production recipe of docs/deploy.md on this machine: a throwaway PostgreSQL, two gunicorn
+# app servers and two SLA workers on loopback, and a check that they cooperate (PASS/FAIL).
+# KEEP=1 keeps them serving until Ctrl-C; PORTS="8001 8002" fixes the servers' ports.
+serve-prod: install
+	KEEP=$(KEEP) PORTS="$(PORTS)" DUE=$(DUE) deploy/serve_prod.sh
 
 test: test-sqlite test-postgres
 

@@ -6,7 +6,9 @@ Each refuses a malformed value at start-up instead of running with a surprise de
 from __future__ import annotations
 
 import os
+from typing import Any
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -44,3 +46,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_database(name: str, *, conn_max_age: int) -> dict[str, Any] | None:
+    """A database URL in dj-database-url's syntax (as DATABASE_URL) as a DATABASES entry, or
+    None when the variable is unset or empty. The URL is not repeated in the error: it may
+    hold a password."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return dj_database_url.parse(raw, conn_max_age=conn_max_age, conn_health_checks=True)
+    except ValueError as error:
+        scheme = raw.partition("://")[0] if "://" in raw else "(none)"
+        raise ImproperlyConfigured(
+            f"{name} must be a database URL such as postgres://user:password@host:5432/name "
+            f"(scheme {scheme!r}: {type(error).__name__})") from None

@@ -11,7 +11,7 @@ import dj_database_url
 from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_database, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -92,6 +92,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 
+# An optional read replica of the primary (a streaming standby). Only the exports and the
+# statistics read from it, and only their reads of complaint data (config/routers.py);
+# every write and everything else uses "default". Unset: there is only "default".
+_replica = env_database("DATABASE_REPLICA_URL", conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+if _replica is not None:
+    if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be the same kind of database as "
+                                   "DATABASE_URL (a replica of it)")
+    # Tests have no second server: the replica alias reads the test database itself.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica  # config.routers.REPLICA
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -132,6 +145,18 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "aduan@localhost")
+# The mail server the SLA workers hand mail to, with
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (docs/deploy.md). The timeout
+# keeps a mail server that stops answering from holding up a worker's sweeps.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS (STARTTLS) and EMAIL_USE_SSL exclude each other")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 # Where vulnerabilities are reported (served at /.well-known/security.txt).
 SECURITY_CONTACT = env_str("SECURITY_CONTACT", "mailto:security@localhost")
 # The public address of this installation, for links in e-mails.

@@ -33,6 +33,7 @@ from api.views import ERROR, Utf8Input, staff_actor
 from complaints.filters import ComplaintFilterSet
 from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
+from config.routers import replica_reads
 from workflow.permissions import Actor
 
 CSV_TYPE = "text/csv"
@@ -52,6 +53,7 @@ class URLNamesTheFormat(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+@replica_reads
 class ExportView(Utf8Input, APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer]

@@ -17,12 +17,14 @@ from rest_framework.views import APIView
 from api.errors import ErrorSerializer
 from api.stats.serializers import StatsQuerySerializer, StatsSerializer
 from api.views import Utf8Input
+from config.routers import replica_reads
 from workflow.stats import complaint_statistics
 
 # Public figures that change slowly; a shared cache may serve them for this long.
 MAX_AGE_SECONDS = 60
 
 
+@replica_reads
 class StatsView(Utf8Input, APIView):
     permission_classes = [AllowAny]
     # Public: a stale session or a bad token must not turn the statistics into a 401.

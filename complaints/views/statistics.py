@@ -29,6 +29,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from complaints.forms.citizen import ErrorSummaryMixin
 from complaints.models import Agency, Service
 from complaints.selectors import complaints_visible_to
+from config.routers import replica_reads
 from workflow.permissions import Actor
 from workflow.states import ClockName, ClockStatus, State
 from workflow.stats import (
@@ -246,6 +247,7 @@ def figure_rows(statistics: Statistics, by_service: bool) -> list[dict[str, Any]
 
 # --- the views --------------------------------------------------------------------------
 
+@replica_reads
 def public_statistics(request: HttpRequest) -> HttpResponse:
     # An empty parameter (`?agency=`) means the filter is not applied, as in the API.
     params = {k: v for k, v in request.GET.items() if v != ""}
@@ -324,6 +326,7 @@ def headlines_for(now: dt.datetime, scope: Any) -> list[Headline]:
 
 
 @login_required
+@replica_reads
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     scope = complaints_visible_to(Actor.staff(request.user))

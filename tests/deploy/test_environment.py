@@ -1,0 +1,109 @@
+"""The deployment's environment variables, as a process starts with them: the optional read
+replica (DATABASE_REPLICA_URL, parsed like DATABASE_URL) and the mail server. Each case starts
+a fresh Python with config.settings and only the variables it names: settings are read once,
+at start-up."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.routers import REPLICA
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+SHOW_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings
+print(json.dumps({name: getattr(settings, name) for name in (
+    "DATABASES", "DATABASE_ROUTERS", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_TIMEOUT")}, default=str))
+"""
+PRIMARY = "postgres://aduan:s3cret@db.internal:5432/aduan"
+
+
+def start(**environment: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+           "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0",
+           "SECRET_KEY": "a-real-secret-key-for-this-test-0123456789abcdefghijkl",
+           "ALLOWED_HOSTS": "aduan.example.go.id", "DATABASE_URL": PRIMARY, **environment}
+    return subprocess.run([sys.executable, "-c", SHOW_SETTINGS], cwd=BASE_DIR, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def settings_with(**environment: str) -> dict:
+    result = start(**environment)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def refusal(**environment: str) -> str:
+    """The message start-up fails with."""
+    result = start(**environment)
+    assert result.returncode != 0
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_the_replica_url_adds_a_replica_that_tests_mirror_to_the_primary():
+    shown = settings_with(DB_CONN_MAX_AGE="30", DATABASE_REPLICA_URL=(
+        "postgres://reader:r3ad@replica.internal:5433/aduan?application_name=aduan-exports"))
+    replica = shown["DATABASES"][REPLICA]
+    assert {k: replica[k] for k in ("ENGINE", "HOST", "PORT", "NAME", "USER", "CONN_MAX_AGE",
+                                    "CONN_HEALTH_CHECKS", "OPTIONS")} == {
+        "ENGINE": "django.db.backends.postgresql", "HOST": "replica.internal", "PORT": 5433,
+        "NAME": "aduan", "USER": "reader", "CONN_MAX_AGE": 30, "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"application_name": "aduan-exports"},
+    }
+    # Tests run without a second server: the replica alias reads the test database.
+    assert replica["TEST"]["MIRROR"] == "default"
+    assert shown["DATABASES"]["default"]["HOST"] == "db.internal"
+    assert shown["DATABASE_ROUTERS"] == ["config.routers.ReplicaRouter"]
+
+
+def test_without_the_replica_url_there_is_only_the_primary():
+    assert list(settings_with(DATABASE_REPLICA_URL="")["DATABASES"]) == ["default"]
+
+
+@pytest.mark.parametrize(("replica_url", "message"), [
+    ("postgres://reader:r3ad@replica.internal:port/aduan",
+     "DATABASE_REPLICA_URL must be a database URL"),
+    ("sqlite:///replica.sqlite3", "DATABASE_REPLICA_URL must be the same kind of database"),
+])
+def test_a_bad_replica_url_stops_start_up(replica_url, message):
+    result = start(DATABASE_REPLICA_URL=replica_url)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("django.core.exceptions.ImproperlyConfigured: " + message), last
+    assert "r3ad" not in result.stderr  # the password is not repeated
+
+
+def test_the_mail_server_comes_from_the_environment():
+    shown = settings_with(EMAIL_HOST="smtp.example.go.id", EMAIL_PORT="587",
+                          EMAIL_HOST_USER="aduan", EMAIL_HOST_PASSWORD="m41l",
+                          EMAIL_USE_TLS="1", EMAIL_TIMEOUT="10")
+    assert {k: shown[k] for k in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER",
+                                  "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL",
+                                  "EMAIL_TIMEOUT")} == {
+        "EMAIL_HOST": "smtp.example.go.id", "EMAIL_PORT": 587, "EMAIL_HOST_USER": "aduan",
+        "EMAIL_HOST_PASSWORD": "m41l", "EMAIL_USE_TLS": True, "EMAIL_USE_SSL": False,
+        "EMAIL_TIMEOUT": 10,
+    }
+
+
+def test_the_mail_server_defaults_to_a_local_relay_with_a_timeout():
+    shown = settings_with()
+    assert (shown["EMAIL_HOST"], shown["EMAIL_PORT"], shown["EMAIL_TIMEOUT"]) == \
+        ("localhost", 25, 30)
+
+
+@pytest.mark.parametrize(("environment", "message"), [
+    ({"EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "EMAIL_USE_TLS (STARTTLS) and EMAIL_USE_SSL"),
+    ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT must be an integer"),
+])
+def test_a_contradictory_mail_setting_stops_start_up(environment, message):
+    assert message in refusal(**environment)

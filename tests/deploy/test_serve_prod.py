@@ -1,0 +1,68 @@
+"""The check of `make serve-prod` (deploy/cooperation.py), run on the test database: two
+gunicorn app servers with the production settings, a read-only replica connection and a
+shared database cache, and two SLA workers, started with the reliability tests' helpers.
+About 30 s on two cores, most of it the 250 complaints that the workers share."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+
+from deploy import cooperation
+from tests.conftest import World
+from tests.reliability.processes import Gunicorn, SlaWorker, database_url, production_env
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+REPLICA_NAME = "aduan-test-replica"
+SHARED_CACHE = {"CACHE_BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "CACHE_LOCATION": "aduan_test_cache"}
+# More than one sweeper batch (200), so that the second worker finds unclaimed work.
+DUE = 250
+
+
+def _prepare(env: dict[str, str]) -> None:
+    """What an operator does before starting the processes: the cache table and the static
+    files (migrations: the test database has them)."""
+    with override_settings(CACHES={"default": {"BACKEND": SHARED_CACHE["CACHE_BACKEND"],
+                                               "LOCATION": SHARED_CACHE["CACHE_LOCATION"]}}):
+        call_command("createcachetable", verbosity=0)
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"],
+                   cwd=settings.BASE_DIR, env=env, check=True, capture_output=True,
+                   timeout=120)
+
+
+def test_two_app_servers_and_two_workers_cooperate(world: World, tmp_path: Path):
+    url = database_url(connection.settings_dict)
+    env = production_env(
+        connection.settings_dict, STATIC_ROOT=str(tmp_path / "static"), **SHARED_CACHE,
+        DATABASE_REPLICA_URL=f"{url}?application_name={REPLICA_NAME}"
+                             "&options=-c%20default_transaction_read_only%3Don",
+    )
+    _prepare(env)
+    servers = [Gunicorn(env, tmp_path / f"app-{n}.log", workers=2) for n in "ab"]
+    # INFO: each worker logs what each pass did; the console mail backend logs each mail.
+    workers = [SlaWorker({**env, "LOG_LEVEL": "INFO"}, tmp_path / f"worker-{n}.log")
+               for n in (1, 2)]
+    out = io.StringIO()
+    try:
+        for process in (*servers, *workers):
+            process.start()
+        report = cooperation.run(
+            [f"http://{host}:{port}" for host, port in (s.address for s in servers)],
+            [w.log_path for w in workers], due=DUE, replica_name=REPLICA_NAME, out=out)
+    finally:
+        for process in (*workers, *servers):
+            process.stop()
+        print(out.getvalue())
+
+    assert report.failed == [], out.getvalue()
+    assert len(report.results) >= 20
