@@ -42,6 +42,8 @@ from complaints.models import Complaint, Service, ServiceStandard
 from complaints.selectors import (
     complaint_for_citizen,
     complaints_visible_to,
+    narrow,
+    page_with_relations,
     with_relations,
 )
 from workflow import services
@@ -213,10 +215,15 @@ class ComplaintViewSet(Utf8Input, mixins.ListModelMixin, viewsets.GenericViewSet
         actor = staff_actor(self.request)
         if actor is None:
             raise exceptions.NotAuthenticated()
-        return with_relations(complaints_visible_to(actor))
+        return complaints_visible_to(actor)
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def paginate_queryset(self, queryset: QuerySet[Complaint]) -> list[Complaint] | None:
+        # The page is chosen on the complaint table alone, then read with its relations.
+        page = super().paginate_queryset(narrow(queryset))
+        return None if page is None else page_with_relations(page)
 
     @extend_schema(
         summary="List complaints in your scope",

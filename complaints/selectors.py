@@ -6,6 +6,8 @@ export and page goes through it (or through `complaint_for_citizen`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from complaints.identifiers import normalize_tracking_number, token_matches
@@ -51,6 +53,25 @@ def with_relations(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
         "duplicate_of", "referred_to",
         Prefetch("clocks", queryset=Clock.objects.order_by("started_at", "id")),
     )
+
+
+# What choosing a page of a list needs: the key and every field a list is ordered by.
+ORDER_FIELDS = ("id", "next_due", "received_at", "updated_at")
+
+
+def narrow(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """`queryset` for choosing a page: the complaint table and its scope, nothing joined.
+    Joined, PostgreSQL joined every complaint of the scope (4,600 for a busy coordinator)
+    before keeping 50; page_with_relations then reads the 50 with their relations."""
+    return queryset.select_related(None).prefetch_related(None).only(*ORDER_FIELDS)
+
+
+def page_with_relations(page: Iterable[Complaint]) -> list[Complaint]:
+    """The complaints of a page chosen with `narrow`, in its order, read again with what
+    they are shown with (with_relations): one query for the page, whatever the scope."""
+    keys = [complaint.pk for complaint in page]
+    found = with_relations(Complaint.objects.filter(pk__in=keys)).in_bulk()
+    return [found[key] for key in keys]
 
 
 def complaints_visible_to(actor: Actor) -> QuerySet[Complaint]:

@@ -46,6 +46,7 @@ class Grant:
     role: Role
     agency_id: int | None
     agency_path: str  # "" for system-wide roles
+    time_zone: str = ""  # the agency's, for showing times; "" for system-wide roles
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ class Actor:
     @classmethod
     def staff(cls, user: AbstractBaseUser) -> Actor:
         grants = tuple(
-            Grant(Role(m.role), m.agency_id, m.agency.path if m.agency_id else "")
+            Grant(Role(m.role), m.agency_id, m.agency.path if m.agency_id else "",
+                  m.agency.time_zone if m.agency_id else "")
             for m in user.memberships.select_related("agency")  # type: ignore[attr-defined]
         )
         if getattr(user, "is_superuser", False):

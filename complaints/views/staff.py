@@ -54,6 +54,8 @@ from complaints.models import (
 )
 from complaints.selectors import (
     complaints_visible_to,
+    narrow,
+    page_with_relations,
     scope_filter,
     with_relations,
 )
@@ -130,11 +132,7 @@ def roots_of(actor: Actor, roles: tuple[Role, ...] | None = None) -> Q | None:
 
 
 def actor_zone(actor: Actor) -> str:
-    agency_ids = [g.agency_id for g in actor.grants if g.agency_id]
-    if not agency_ids:
-        return DEFAULT_ZONE
-    zone = Agency.objects.filter(pk=agency_ids[0]).values_list("time_zone", flat=True).first()
-    return zone or DEFAULT_ZONE
+    return next((g.time_zone for g in actor.grants if g.time_zone), DEFAULT_ZONE)
 
 
 # --- the queues ----------------------------------------------------------------------------
@@ -207,13 +205,13 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     with timezone.override(zone):
         valid = filterset.is_valid()
         complaints = filterset.qs if valid else Complaint.objects.none()
-    complaints = with_relations(complaints).order_by(*order.ordering())
-    listing = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = Paginator(narrow(complaints).order_by(*order.ordering()),
+                        PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page(request, actor, "staff/queue.html", {
         "tabs": tabs, "tab": tab, "filters": filterset.form, "order": order,
-        "listing": listing, "rows": [(c, next_clock(c)) for c in listing],
+        "listing": listing, "rows": [(c, next_clock(c)) for c in page_with_relations(listing)],
         "query": query.urlencode(), "now": now,
     }, status=200 if valid else 400)
 
