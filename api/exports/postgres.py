@@ -34,25 +34,33 @@ from workflow.states import ClockName
 
 def _instant(column: str) -> str:
     """`column` as Python's isoformat() in the agency's zone: seconds, microseconds only
-    when there are any, and the offset (+07:00) the zone had at that instant."""
+    when there are any, and the offset (+07:00) the zone had at that instant. Written so that
+    each part is computed once: PostgreSQL does not share repeated subexpressions."""
     local = f"({column} AT TIME ZONE a.time_zone)"
-    offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
     return (
-        f"(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-        f" || CASE WHEN date_trunc('second', {column}) = {column} THEN ''"
-        f" ELSE to_char({local}, '.US') END"
-        f" || CASE WHEN {offset} < interval '0' THEN '-' || to_char(-{offset}, 'HH24:MI')"
-        f" ELSE '+' || to_char({offset}, 'HH24:MI') END)"
+        f"(replace(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '')"
+        f" || replace('+' || to_char({local} - ({column} AT TIME ZONE 'UTC'), 'HH24:MI'),"
+        f" '+-', '-'))"
     )
 
 
-def _csv_cell(text: str) -> str:
+def _csv_cell(text: str, kind: str) -> str:
     """A text cell as api.exports.complaints writes it: a would-be formula gets a leading
-    apostrophe, then csv.writer's minimal quoting; NULL is an empty cell."""
+    apostrophe, then csv.writer's minimal quoting; NULL is an empty cell. Free text needs
+    both; a slug or a username cannot hold a quote, comma or line break, only begin like a
+    formula; a value of a fixed alphabet (a choice, a tracking number, a hash) needs neither.
+    This is most of the database's work for a row, so each cell gets only what it can need."""
+    if kind == CODE:
+        return f"coalesce({text}, '')"
     triggers = ", ".join("E'" + t.replace("\t", "\\t").replace("\r", "\\r") + "'"
                          for t in FORMULA_TRIGGERS)
     safe = f"(CASE WHEN left({text}, 1) IN ({triggers}) THEN '''' || {text} ELSE {text} END)"
-    return (f"coalesce(CASE WHEN {safe} ~ '[\",\\r\\n]' "
+    if kind == SLUG:
+        return f"coalesce({safe}, '')"
+    # strpos rather than a regular expression: several times cheaper.
+    special = " OR ".join(f"strpos({safe}, {char}) > 0"
+                          for char in ("'\"'", "','", "E'\\n'", "E'\\r'"))
+    return (f"coalesce(CASE WHEN {special} "
             f"THEN '\"' || replace({safe}, '\"', '\"\"') || '\"' ELSE {safe} END, '')")
 
 
@@ -61,40 +69,42 @@ def _value(expression: str) -> str:
     return f"coalesce(({expression})::text, '')"
 
 
-# Each column of COMPLAINT_COLUMNS: (SQL, "text" | "value"), in the FROM clause's aliases.
-TEXT, VALUE, NUMBER = "text", "value", "number"
+# Each column of COMPLAINT_COLUMNS: (SQL in the FROM clause's aliases, kind). TEXT is free
+# text; SLUG a SlugField or a username (letters, digits and @.+-_); CODE a value of a fixed
+# alphabet; VALUE a number or an instant.
+TEXT, SLUG, CODE, VALUE = "text", "slug", "code", "value"
 COLUMNS = {
-    "tracking_number": ("c.tracking_number", TEXT), "state": ("c.state", TEXT),
-    "agency_code": ("a.code", TEXT), "agency_name": ("a.name", TEXT),
-    "unit_code": ("u.code", TEXT), "service_code": ("s.code", TEXT),
-    "service_name": ("s.name", TEXT), "standard_version": ("st.version", NUMBER),
-    "channel": ("c.channel", TEXT), "visibility": ("c.visibility", TEXT),
-    "classification": ("c.classification", TEXT), "complexity": ("c.complexity", TEXT),
+    "tracking_number": ("c.tracking_number", CODE), "state": ("c.state", CODE),
+    "agency_code": ("a.code", SLUG), "agency_name": ("a.name", TEXT),
+    "unit_code": ("u.code", SLUG), "service_code": ("s.code", SLUG),
+    "service_name": ("s.name", TEXT), "standard_version": ("st.version", VALUE),
+    "channel": ("c.channel", CODE), "visibility": ("c.visibility", CODE),
+    "classification": ("c.classification", CODE), "complexity": ("c.complexity", SLUG),
     "title": ("c.title", TEXT), "description": ("c.description", TEXT),
     "location_text": ("c.location_text", TEXT),
     # Decimals go out as text ("-6.200000"), as the Python path writes them.
     "latitude": ("c.latitude::text", VALUE), "longitude": ("c.longitude::text", VALUE),
-    "assignee": ("au.username", TEXT),
+    "assignee": ("au.username", SLUG),
     **{name: (_instant(f"c.{name}"), VALUE) for name in (
         "received_at", "assigned_at", "first_answered_at", "responded_at", "closed_at",
         "updated_at")},
-    "closure_reason": ("c.closure_reason", TEXT),
-    "rejection_reason": ("c.rejection_reason", TEXT),
-    "duplicate_of": ("d.tracking_number", TEXT), "referred_to": ("r.tracking_number", TEXT),
+    "closure_reason": ("c.closure_reason", CODE),
+    "rejection_reason": ("c.rejection_reason", CODE),
+    "duplicate_of": ("d.tracking_number", CODE), "referred_to": ("r.tracking_number", CODE),
     "referred_to_agency": ("c.referred_to_agency", TEXT),
-    "dispute_count": ("c.dispute_count", NUMBER), "feedback_rating": ("f.rating", NUMBER),
+    "dispute_count": ("c.dispute_count", VALUE), "feedback_rating": ("f.rating", VALUE),
     "feedback_comment": ("f.comment", TEXT),
 }
 assert tuple(COLUMNS) == COMPLAINT_COLUMNS
 
 # For each clock, in k (its latest cycle, from the lateral join below).
 CLOCK_COLUMNS = {
-    "due_at": (_instant("{k}.due_at"), VALUE), "status": ("{k}.status", TEXT),
-    "breached_at": (_instant("{k}.breached_at"), VALUE), "cycles": ("{k}.cycles", NUMBER),
+    "due_at": (_instant("{k}.due_at"), VALUE), "status": ("{k}.status", CODE),
+    "breached_at": (_instant("{k}.breached_at"), VALUE), "cycles": ("{k}.cycles", VALUE),
 }
 assert tuple(CLOCK_COLUMNS) == CLOCK_FIELDS
 
-TRAILING = {"events_count": ("ev.events_count", NUMBER), "last_event_hash": ("ev.hash", TEXT)}
+TRAILING = {"events_count": ("ev.events_count", VALUE), "last_event_hash": ("ev.hash", CODE)}
 assert tuple(TRAILING) == TRAILING_COLUMNS
 
 
@@ -124,16 +134,15 @@ def _lateral_clock(name: str) -> str:
 
 
 def _csv_line() -> str:
-    cells = [_csv_cell(sql) if kind == TEXT else _value(sql)
-             for sql, kind in COLUMNS.values()]
+    def cell(sql: str, kind: str) -> str:
+        return _value(sql) if kind == VALUE else _csv_cell(sql, kind)
+
+    cells = [cell(sql, kind) for sql, kind in COLUMNS.values()]
     for name in ClockName.values:
         for field, (sql, kind) in CLOCK_COLUMNS.items():
             sql = sql.format(k=_clock_alias(name))
-            if field == "cycles":
-                sql = f"coalesce({sql}, 0)"
-            cells.append(_csv_cell(sql) if kind == TEXT else _value(sql))
-    cells += [_csv_cell(sql) if kind == TEXT else _value(sql)
-              for sql, kind in TRAILING.values()]
+            cells.append(cell(f"coalesce({sql}, 0)" if field == "cycles" else sql, kind))
+    cells += [cell(sql, kind) for sql, kind in TRAILING.values()]
     return f"concat_ws(',', {', '.join(cells)}) || E'\\r\\n'"
 
 

@@ -59,6 +59,11 @@ def variety(world, submit, complaint_in):
         breached_at=MONDAY_9_WIB + dt.timedelta(days=1, microseconds=5))
     world.other_agency.time_zone = "America/Sao_Paulo"
     world.other_agency.save()
+    # A username and a slug may begin like a formula (never hold a quote or a comma).
+    world.officer.username = "+62officer"
+    world.officer.save()
+    world.unit.code = "-ktp"
+    world.unit.save()
     return made
 
 
@@ -83,6 +88,7 @@ def test_csv_is_the_same_bytes(world, variety, days):
     now = MONDAY_9_WIB + dt.timedelta(days=days, hours=2)
     python, sql = both(Complaint.objects.all(), now, "csv")
     assert python.count("\r\n") >= len(variety) + 1
+    assert ",'+62officer," in python and ",'-ktp," in python
     assert sql == python
 
 
