@@ -150,12 +150,13 @@ def page_events(events: QuerySet[Event], after: Cursor, end: Cursor) -> QuerySet
 
 
 def page_lines(events: QuerySet[Event], after: Cursor, end: Cursor) -> list[str]:
-    """The page's lines. On PostgreSQL the database writes each line (the same keys, in the
-    same order, as event_line) and the page comes in one round trip; a page is at most
-    MAX_LIMIT events, so it is held whole."""
+    """The page's lines. On PostgreSQL the database writes each line (LINE_FIELDS and the
+    cursor, in that order) and the page comes in one round trip, joined into one piece of
+    text; a page is at most MAX_LIMIT events, so it is held whole."""
     page = page_events(events, after, end)
     if connections[events.db].vendor == "postgresql":
-        return [line + "\n" for line in page.values_list(_line_sql(), flat=True)]
+        lines = list(page.values_list(_line_sql(), flat=True))
+        return ["\n".join(lines) + "\n"] if lines else []
     rows = page.values_list("complaint__tracking_number", "seq", "action", "actor_label",
                             "role", "occurred_at", "from_state", "to_state", "payload",
                             "prev_hash", "hash", "txid", "id")
