@@ -93,13 +93,11 @@ def test_csv_is_the_same_bytes(world, variety, days):
 
 
 @pytest.mark.parametrize("days", [0, 30])
-def test_json_lines_are_the_same_objects_with_keys_in_order(world, variety, days):
+def test_json_lines_are_the_same_bytes(world, variety, days):
     now = MONDAY_9_WIB + dt.timedelta(days=days, hours=2)
     python, sql = both(Complaint.objects.all(), now, "jsonl")
+    assert sql == python
     parsed = [json.loads(line) for line in sql.splitlines()]
-    assert parsed == [json.loads(line) for line in python.splitlines()]
-    assert [list(record) for record in parsed] == [list(json.loads(line))
-                                                  for line in python.splitlines()]
     assert any(clock["status"] == "paused" for r in parsed for clock in r["sla"].values())
     assert any(r["referred_to"] for r in parsed) and any(r["duplicate_of"] for r in parsed)
     assert any(r["received_at"].endswith("-03:00") for r in parsed)
