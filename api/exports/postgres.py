@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import QuerySet
 
@@ -99,7 +100,8 @@ assert tuple(COLUMNS) == COMPLAINT_COLUMNS
 # For each clock, in k (its latest cycle, from the lateral join below).
 CLOCK_COLUMNS = {
     "due_at": (_instant("{k}.due_at"), VALUE), "status": ("{k}.status", CODE),
-    "breached_at": (_instant("{k}.breached_at"), VALUE), "cycles": ("{k}.cycles", NUMBER),
+    "breached_at": (_instant("{k}.breached_at"), VALUE),
+    "cycles": ("coalesce({k}.cycles, 0)", NUMBER),  # a clock that never started ran 0
 }
 assert tuple(CLOCK_COLUMNS) == CLOCK_FIELDS
 
@@ -109,6 +111,11 @@ assert tuple(TRAILING) == TRAILING_COLUMNS
 
 def _clock_alias(name: str) -> str:
     return f"k_{name}"
+
+
+def _clock_columns(name: str) -> list[tuple[str, str, str]]:
+    alias = _clock_alias(name)
+    return [(field, sql.format(k=alias), kind) for field, (sql, kind) in CLOCK_COLUMNS.items()]
 
 
 def _lateral_clock(name: str) -> str:
@@ -138,9 +145,7 @@ def _csv_line() -> str:
 
     cells = [cell(sql, kind) for sql, kind in COLUMNS.values()]
     for name in ClockName.values:
-        for field, (sql, kind) in CLOCK_COLUMNS.items():
-            sql = sql.format(k=_clock_alias(name))
-            cells.append(cell(f"coalesce({sql}, 0)" if field == "cycles" else sql, kind))
+        cells += [cell(sql, kind) for _field, sql, kind in _clock_columns(name)]
     cells += [cell(sql, kind) for sql, kind in TRAILING.values()]
     return f"concat_ws(',', {', '.join(cells)}) || E'\\r\\n'"
 
@@ -167,10 +172,8 @@ def _json_object(pairs: list[tuple[str, str]]) -> str:
 
 def _jsonl_line() -> str:
     sla = _json_object([
-        (name, _json_object([
-            (field, _json_value(f"coalesce({sql}, 0)" if field == "cycles" else sql, kind))
-            for field, (sql, kind) in ((f, (sql.format(k=_clock_alias(name)), kind))
-                                       for f, (sql, kind) in CLOCK_COLUMNS.items())]))
+        (name, _json_object([(field, _json_value(sql, kind))
+                             for field, sql, kind in _clock_columns(name)]))
         for name in ClockName.values])
     pairs = [(key, _json_value(sql, kind)) for key, (sql, kind) in COLUMNS.items()]
     pairs.append(("sla", sla))
@@ -212,7 +215,10 @@ def lines(complaints: QuerySet[Complaint], now: dt.datetime, kind: str) -> Itera
     if complaints.query.where:
         # Everyone but the ombudsman without filters: the complaints the queryset selects.
         # (The bare table is read in export order from the updated_at index instead.)
-        inner, inner_params = complaints.order_by().values("pk").query.sql_with_params()
+        try:
+            inner, inner_params = complaints.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # e.g. a filter by an agency that does not exist
+            return
         names = [f"p{i}" for i in range(len(inner_params))]
         # Its positional placeholders become named ones; its literal %% stay as they are.
         named = inner.replace("%%", "\x00") % tuple(f"%({n})s" for n in names)

@@ -285,6 +285,12 @@ class TestFilters:
                                                      "sla_clock": "reply_window"}))) == [
             closed.tracking_number]
 
+    def test_an_unknown_agency_gives_an_empty_export(self, world, as_persona, submit):
+        submit()
+        client = as_persona("ombudsman")
+        assert csv_rows(client.get(CSV_URL, {"agency": "no-such"})) == []
+        assert jsonl(client.get(JSONL_URL, {"agency": "no-such"})) == []
+
     def test_service_filter(self, world, as_persona, submit):
         ours = submit().complaint
         submit(service=world.other_service)

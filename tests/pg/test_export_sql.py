@@ -111,3 +111,11 @@ def test_a_scoped_and_filtered_export_is_the_same(world, variety):
         python, sql = both(complaints, now, "csv")
         assert sql == python
     assert len(both(officer, now, "csv")[1].splitlines()) > 1
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_a_filter_that_selects_nothing_gives_an_empty_export(world, variety, kind):
+    nothing = Complaint.objects.none()
+    python, sql = both(nothing, MONDAY_9_WIB, kind)
+    assert sql == python == ("\ufeff" + ",".join(export.CSV_HEADER) + "\r\n" if kind == "csv"
+                             else "")
