@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from api.exports.complaints import json_line
 from api.serializers import EventSerializer
 from complaints.models import Membership
 from tests.api.conftest import error_code
@@ -91,6 +92,10 @@ def test_every_event_in_commit_order_as_the_events_endpoint_shows_it(world, as_p
     first, second = interleaved
     events, cursor = read(as_persona("ombudsman").get(URL))
     assert events == expected_feed()
+    # Byte for byte what the Python path writes, on every database (PostgreSQL writes the
+    # lines itself).
+    assert lines_of(as_persona("ombudsman").get(URL))[:-1] == [
+        json_line(e).rstrip("\n") for e in expected_feed()]
     assert [(e["tracking_number"], e["seq"], e["action"]) for e in events] == [
         (first.tracking_number, 1, "submit"), (second.tracking_number, 1, "submit"),
         (first.tracking_number, 2, "assign"), (second.tracking_number, 2, "assign"),
