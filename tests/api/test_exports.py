@@ -338,10 +338,9 @@ class TestFilters:
 class TestQueries:
     def _export(self, client: Any, django_assert_num_queries: Any, chunks: int) -> int:
         if connection.vendor == "postgresql":
-            # 1 the API token and its user, 2 the user's memberships, 3 the one SELECT that
-            # writes every line, read chunk by chunk from a server-side cursor in a
-            # transaction (in a test, a savepoint: two more statements).
-            queries = 5
+            # 1 the API token and its user, 2 the user's memberships, 3 the one COPY that
+            # streams every line.
+            queries = 3
         else:
             # 1 and 2 as above, 3 the complaints with their relations, event count and last
             # hash, then the clocks once for each chunk.

@@ -32,9 +32,9 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS
 # bare in the exports' own SQL).
 DOMAIN_TABLE = re.compile(r'\b(complaints|workflow)_[a-z_]+\b')
 # What may reach the replica: a SELECT, a server-side cursor over one (PostgreSQL's
-# .iterator() and the exports' chunked cursor), and the read-only transaction around it.
-READ = re.compile(r'\s*((DECLARE "\w+" NO SCROLL CURSOR (WITH(OUT)? HOLD )?FOR )?SELECT |'
-                  r'(BEGIN|COMMIT|ROLLBACK)$)')
+# .iterator()), a COPY of one to the client (the exports), and a read-only transaction.
+READ = re.compile(r'\s*((DECLARE "\w+" NO SCROLL CURSOR (WITH(OUT)? HOLD )?FOR |COPY \()?'
+                  r'SELECT |(BEGIN|COMMIT|ROLLBACK)$)')
 EXPORTS = ["/api/v1/exports/complaints.csv", "/api/v1/exports/complaints.jsonl",
            "/api/v1/exports/events.jsonl"]
 

@@ -119,3 +119,18 @@ def test_a_filter_that_selects_nothing_gives_an_empty_export(world, variety, kin
     python, sql = both(nothing, MONDAY_9_WIB, kind)
     assert sql == python == ("\ufeff" + ",".join(export.CSV_HEADER) + "\r\n" if kind == "csv"
                              else "")
+
+
+def test_an_export_left_unread_is_cancelled_and_the_connection_stays_usable(world, variety,
+                                                                          settings):
+    from django.db import connection
+
+    settings.EXPORT_CHUNK_SIZE = 2
+    stream = postgres.lines(Complaint.objects.all(), MONDAY_9_WIB, "jsonl")
+    first = next(stream)
+    assert first.count("\n") == 2
+    stream.close()  # what the server does when the client goes away
+    assert Complaint.objects.count() > 2
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
