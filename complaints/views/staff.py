@@ -43,7 +43,6 @@ from complaints.forms.staff import (
 )
 from complaints.models import (
     NO_DEADLINE,
-    Agency,
     Attachment,
     Channel,
     Classification,
