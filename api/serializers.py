@@ -67,16 +67,12 @@ def instant(value: dt.datetime | None, zone: dt.tzinfo) -> str | None:
 
 
 def clock_data(clock: Clock, now: dt.datetime, zone: dt.tzinfo) -> dict[str, Any]:
-    status = clock.status(now)
-    # A clock past its deadline is breached from that instant, even before the sweeper
-    # records it.
-    breached_at = clock.breached_at or (clock.due_at if status == ClockStatus.BREACHED
-                                        else None)
     return {
         "name": clock.name, "cycle": clock.cycle, "duration": clock.duration,
         "unit": clock.unit, "started_at": instant(clock.started_at, zone),
-        "due_at": instant(clock.due_at, zone), "status": status,
-        "breached_at": instant(breached_at, zone), "stopped_at": instant(clock.stopped_at, zone),
+        "due_at": instant(clock.due_at, zone), "status": clock.status(now),
+        "breached_at": instant(clock.reported_breach(now), zone),
+        "stopped_at": instant(clock.stopped_at, zone),
         "extended_by": clock.extended_by,
     }
 

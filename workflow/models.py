@@ -161,6 +161,14 @@ class Clock(models.Model):
             return ClockStatus.AT_RISK
         return ClockStatus.RUNNING
 
+    def reported_breach(self, now: dt.datetime) -> dt.datetime | None:
+        """When the clock was breached, as every representation reports it: the instant the
+        sweeper recorded, or, for a clock past its deadline before the sweeper has come by,
+        the deadline itself."""
+        if self.breached_at is not None:
+            return self.breached_at
+        return self.due_at if self.status(now) == ClockStatus.BREACHED else None
+
 
 class Notification(models.Model):
     """An outbox row written in the transaction of the event that causes it; a worker

@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce
 
 from complaints.models import Complaint
 from workflow.models import Clock, Event
-from workflow.states import ClockName, ClockStatus
+from workflow.states import ClockName
 
 
 # Every column of the CSV, in order; the JSON lines carry the same keys, with the clock
@@ -140,13 +140,9 @@ def clock_summaries(clocks: Iterable[Clock], now: dt.datetime, zone: ZoneInfo
         if clock is None:
             summaries[name] = {"due_at": None, "status": None, "breached_at": None, "cycles": 0}
             continue
-        status = clock.status(now)
-        # As in the API: a clock past its deadline is breached from that instant, even
-        # before the sweeper records it.
-        breached_at = clock.breached_at or (clock.due_at if status == ClockStatus.BREACHED
-                                            else None)
-        summaries[name] = {"due_at": local_time(clock.due_at, zone), "status": str(status),
-                           "breached_at": local_time(breached_at, zone),
+        summaries[name] = {"due_at": local_time(clock.due_at, zone),
+                           "status": str(clock.status(now)),
+                           "breached_at": local_time(clock.reported_breach(now), zone),
                            "cycles": cycles[name]}
     return summaries
 

@@ -69,3 +69,14 @@ def test_breached_complaints_of_an_agency_are_one_query(world, complaint_in,
                         .with_clock(ClockStatus.BREACHED, NOW))
     assert breached == [late]
     assert list(Complaint.objects.with_clock("running", NOW, name="verify")) == [fresh]
+
+
+def test_a_breach_is_reported_from_the_deadline_until_the_sweeper_records_it(clocks):
+    for clock in clocks:
+        expected = clock.due_at if clock.status(NOW) == ClockStatus.BREACHED else None
+        assert clock.reported_breach(NOW) == expected
+    recorded = NOW - 3 * H
+    clock = clocks[0]
+    clock.breached_at = recorded
+    assert clock.reported_breach(NOW) == recorded != clock.due_at
+    assert {c.reported_breach(NOW) is None for c in clocks} == {True, False}
