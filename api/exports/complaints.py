@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -78,6 +79,18 @@ def export_queryset(complaints: QuerySet[Complaint]) -> QuerySet[Complaint]:
         # Incremental pulls (`updated_since`) resume from the last `updated_at` they saw.
         .order_by("updated_at", "id")
     )
+
+
+def lines(complaints: QuerySet[Complaint], now: dt.datetime, kind: str) -> Iterator[str]:
+    """The export of `complaints` as `kind` ("csv" or "jsonl"). On PostgreSQL the database
+    writes the same lines (api.exports.postgres); elsewhere they are built here, record by
+    record."""
+    if connections[complaints.db].vendor == "postgresql":
+        from api.exports import postgres  # it reads this module's columns and formats
+
+        return postgres.lines(complaints, now, kind)
+    records = complaint_records(complaints, now)
+    return csv_lines(records) if kind == "csv" else jsonl_lines(records)
 
 
 def complaint_records(complaints: QuerySet[Complaint], now: dt.datetime

@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connections
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -28,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from api.exports import complaints as export
-from api.exports import feed, postgres
+from api.exports import feed
 from api.views import ERROR, Utf8Input, staff_actor
 from complaints.filters import ComplaintFilterSet
 from complaints.models import Complaint
@@ -137,18 +136,12 @@ class ComplaintExportView(ExportView):
     media_type = CSV_TYPE
     extension = "csv"
 
-    def lines(self, records: Iterable[dict[str, Any]]) -> Iterable[str]:
-        return export.csv_lines(records)
-
     def export(self, request: Request) -> StreamingHttpResponse:
         now = timezone.now()
         complaints = self.filtered(request, complaints_visible_to(self.actor(request)), now)
         filename = f"aduan-complaints-{timezone.localdate(now).isoformat()}.{self.extension}"
-        if connections[complaints.db].vendor == "postgresql":
-            lines = postgres.lines(complaints, now, self.extension)
-        else:
-            lines = self.lines(export.complaint_records(complaints, now))
-        return streamed(lines, self.media_type, filename)
+        return streamed(export.lines(complaints, now, self.extension), self.media_type,
+                        filename)
 
     def filtered(self, request: Request, complaints: QuerySet[Complaint], now: dt.datetime
                  ) -> QuerySet[Complaint]:
@@ -168,9 +161,6 @@ class ComplaintCSVExportView(ComplaintExportView):
 class ComplaintJSONLExportView(ComplaintExportView):
     media_type = JSONL_TYPE
     extension = "jsonl"
-
-    def lines(self, records: Iterable[dict[str, Any]]) -> Iterable[str]:
-        return export.jsonl_lines(records)
 
     @export_schema(JSONL_TYPE, "Export complaints as JSON Lines", "exports_complaints_jsonl")
     def get(self, request: Request) -> StreamingHttpResponse:
