@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.exports.postgres import COMPLAINT_JOINS
 from workflow.states import ClockName
 
 PING_TABLE = "bench_ping"
@@ -64,16 +65,7 @@ SELECT c.tracking_number, c.state, a.code, a.name, u.code, s.code, s.name, st.ve
        (SELECT count(*) FROM workflow_event e WHERE e.complaint_id = c.id),
        (SELECT e.hash FROM workflow_event e WHERE e.complaint_id = c.id
         ORDER BY e.seq DESC LIMIT 1)
-FROM complaints_complaint c
-JOIN complaints_agency a ON a.id = c.agency_id
-LEFT JOIN complaints_agency u ON u.id = c.unit_id
-JOIN complaints_service s ON s.id = c.service_id
-JOIN complaints_servicestandard st ON st.id = c.standard_id
-LEFT JOIN auth_user au ON au.id = c.assignee_id
-LEFT JOIN complaints_complaint d ON d.id = c.duplicate_of_id
-LEFT JOIN complaints_complaint r ON r.id = c.referred_to_id
-LEFT JOIN complaints_feedback f ON f.complaint_id = c.id
-CROSS JOIN LATERAL (
+{COMPLAINT_JOINS}CROSS JOIN LATERAL (
     SELECT {", ".join(clock_columns)}
     FROM (SELECT k.name, k.due_at, {_status("k")} AS status,
                  coalesce(k.breached_at, CASE WHEN k.stopped_at IS NULL AND k.paused_at IS NULL

@@ -181,9 +181,9 @@ def _jsonl_line() -> str:
     return _json_object(pairs) + " || E'\\n'"
 
 
-def _select(line: str, where: str) -> str:
-    return f"""SELECT {line}
-FROM complaints_complaint c
+# A complaint with everything a row names, under the aliases COLUMNS uses (the COPY baseline
+# of bench/queries.py reads the same).
+COMPLAINT_JOINS = """FROM complaints_complaint c
 JOIN complaints_agency a ON a.id = c.agency_id
 LEFT JOIN complaints_agency u ON u.id = c.unit_id
 JOIN complaints_service s ON s.id = c.service_id
@@ -192,7 +192,12 @@ LEFT JOIN auth_user au ON au.id = c.assignee_id
 LEFT JOIN complaints_complaint d ON d.id = c.duplicate_of_id
 LEFT JOIN complaints_complaint r ON r.id = c.referred_to_id
 LEFT JOIN complaints_feedback f ON f.complaint_id = c.id
-{chr(10).join(_lateral_clock(name) for name in ClockName.values)}
+"""
+
+
+def _select(line: str, where: str) -> str:
+    return f"""SELECT {line}
+{COMPLAINT_JOINS}{chr(10).join(_lateral_clock(name) for name in ClockName.values)}
 CROSS JOIN LATERAL (
     SELECT count(*) AS events_count,
            (SELECT e.hash FROM workflow_event e WHERE e.complaint_id = c.id
