@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
+from rest_framework import exceptions, generics, serializers, status, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from api.errors import ErrorSerializer
 from api.idempotency import idempotent
+from api.listing import page_data
 from api.serializers import (
     ClockSerializer,
     ComplaintDetailSerializer,
@@ -43,7 +44,6 @@ from complaints.selectors import (
     complaint_for_citizen,
     complaints_visible_to,
     narrow,
-    page_with_relations,
     with_relations,
 )
 from workflow import services
@@ -193,7 +193,7 @@ class StrictOrdering(OrderingFilter):
         return valid
 
 
-class ComplaintViewSet(Utf8Input, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ComplaintViewSet(Utf8Input, viewsets.GenericViewSet):
     lookup_field = "tracking_number"
     serializer_class = ComplaintSerializer
     filter_backends = [DjangoFilterBackend, StrictOrdering]
@@ -220,11 +220,6 @@ class ComplaintViewSet(Utf8Input, mixins.ListModelMixin, viewsets.GenericViewSet
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}
 
-    def paginate_queryset(self, queryset: QuerySet[Complaint]) -> list[Complaint] | None:
-        # The page is chosen on the complaint table alone, then read with its relations.
-        page = super().paginate_queryset(narrow(queryset))
-        return None if page is None else page_with_relations(page)
-
     @extend_schema(
         summary="List complaints in your scope",
         description="Staff and ombudsman. Ordered by the deadline of the next running clock "
@@ -232,7 +227,9 @@ class ComplaintViewSet(Utf8Input, mixins.ListModelMixin, viewsets.GenericViewSet
         responses={200: ComplaintSerializer(many=True), 400: ERROR, 401: ERROR},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        # The page is chosen on the complaint table alone, then written out (api.listing).
+        page = self.paginate_queryset(narrow(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(page_data(page, self.get_serializer_context()))
 
     @extend_schema(
         summary="One complaint",

@@ -32,16 +32,32 @@ from complaints.models import Complaint
 from workflow.states import ClockName
 
 
-def _instant(column: str) -> str:
-    """`column` as Python's isoformat() in the agency's zone: seconds, microseconds only
-    when there are any, and the offset (+07:00) the zone had at that instant. Written so that
-    each part is computed once: PostgreSQL does not share repeated subexpressions."""
+def isoformat_sql(column: str, utc: str = "+00:00") -> str:
+    """`column` as Python's isoformat() in the agency's zone (alias a): seconds,
+    microseconds only when there are any, and the offset (+07:00) the zone had at that
+    instant, `utc` for an offset of zero (DRF writes Z). Written so that each part is
+    computed once: PostgreSQL does not share repeated subexpressions."""
     local = f"({column} AT TIME ZONE a.time_zone)"
-    return (
-        f"(replace(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '')"
-        f" || replace('+' || to_char({local} - ({column} AT TIME ZONE 'UTC'), 'HH24:MI'),"
-        f" '+-', '-'))"
-    )
+    offset = (f"replace('+' || to_char({local} - ({column} AT TIME ZONE 'UTC'), 'HH24:MI'),"
+              f" '+-', '-')")
+    if utc != "+00:00":
+        offset = f"replace({offset}, '+00:00', '{utc}')"
+    return (f"(replace(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '')"
+            f" || {offset})")
+
+
+# A clock k's status at %(now)s, as workflow.models' Clock.status gives it, and its breach
+# as Clock.reported_breach does.
+CLOCK_STATUS = """CASE WHEN k.stopped_at IS NOT NULL THEN
+                    CASE WHEN k.stopped_at <= k.due_at THEN 'met' ELSE 'breached' END
+                WHEN k.paused_at IS NOT NULL THEN 'paused'
+                WHEN k.due_at < %(now)s THEN 'breached'
+                WHEN k.warn_at <= %(now)s THEN 'at_risk'
+                ELSE 'running' END"""
+CLOCK_BREACH = """coalesce(k.breached_at, CASE WHEN (k.stopped_at IS NULL AND k.paused_at IS NULL
+                                              AND k.due_at < %(now)s)
+                                             OR k.stopped_at > k.due_at
+                                        THEN k.due_at END)"""
 
 
 def _csv_cell(text: str, kind: str) -> str:
@@ -85,7 +101,7 @@ COLUMNS = {
     # Decimals go out as text ("-6.200000"), as the Python path writes them.
     "latitude": ("c.latitude::text", VALUE), "longitude": ("c.longitude::text", VALUE),
     "assignee": ("au.username", SLUG),
-    **{name: (_instant(f"c.{name}"), VALUE) for name in (
+    **{name: (isoformat_sql(f"c.{name}"), VALUE) for name in (
         "received_at", "assigned_at", "first_answered_at", "responded_at", "closed_at",
         "updated_at")},
     "closure_reason": ("c.closure_reason", CODE),
@@ -99,8 +115,8 @@ assert tuple(COLUMNS) == COMPLAINT_COLUMNS
 
 # For each clock, in k (its latest cycle, from the lateral join below).
 CLOCK_COLUMNS = {
-    "due_at": (_instant("{k}.due_at"), VALUE), "status": ("{k}.status", CODE),
-    "breached_at": (_instant("{k}.breached_at"), VALUE),
+    "due_at": (isoformat_sql("{k}.due_at"), VALUE), "status": ("{k}.status", CODE),
+    "breached_at": (isoformat_sql("{k}.breached_at"), VALUE),
     "cycles": ("coalesce({k}.cycles, 0)", NUMBER),  # a clock that never started ran 0
 }
 assert tuple(CLOCK_COLUMNS) == CLOCK_FIELDS
@@ -119,21 +135,11 @@ def _clock_columns(name: str) -> list[tuple[str, str, str]]:
 
 
 def _lateral_clock(name: str) -> str:
-    """The latest cycle of one clock, with its status at %(now)s as workflow.models'
-    Clock.status gives it, and its breach as the API reports it; cycles are numbered from 1,
-    so the latest cycle's number is how many it ran."""
+    """The latest cycle of one clock, with its status and breach at %(now)s; cycles are
+    numbered from 1, so the latest cycle's number is how many it ran."""
     return f"""LEFT JOIN LATERAL (
-    SELECT k.due_at, k.cycle AS cycles,
-           CASE WHEN k.stopped_at IS NOT NULL THEN
-                    CASE WHEN k.stopped_at <= k.due_at THEN 'met' ELSE 'breached' END
-                WHEN k.paused_at IS NOT NULL THEN 'paused'
-                WHEN k.due_at < %(now)s THEN 'breached'
-                WHEN k.warn_at <= %(now)s THEN 'at_risk'
-                ELSE 'running' END AS status,
-           coalesce(k.breached_at, CASE WHEN (k.stopped_at IS NULL AND k.paused_at IS NULL
-                                              AND k.due_at < %(now)s)
-                                             OR k.stopped_at > k.due_at
-                                        THEN k.due_at END) AS breached_at
+    SELECT k.due_at, k.cycle AS cycles, {CLOCK_STATUS} AS status,
+           {CLOCK_BREACH} AS breached_at
     FROM workflow_clock k WHERE k.complaint_id = c.id AND k.name = '{name}'
     ORDER BY k.cycle DESC LIMIT 1
 ) {_clock_alias(name)} ON TRUE"""

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 
 from tests.api.conftest import error_code
 from tests.conftest import MONDAY_9_WIB, valid_payload
@@ -76,8 +77,9 @@ class TestList:
         for _ in range(count):
             complaint_in(State.RESPONDED)
         # 1 the API token and its user, 2 the user's memberships, 3 the page chosen on the
-        # complaint table, 4 its complaints with their relations, 5 their clocks.
-        with django_assert_num_queries(5):
+        # complaint table, then on PostgreSQL 4 the page written out (api.listing),
+        # elsewhere 4 its complaints with their relations and 5 their clocks.
+        with django_assert_num_queries(4 if connection.vendor == "postgresql" else 5):
             response = client.get(URL)
         assert len(response.json()["results"]) == count
 
@@ -92,15 +94,14 @@ class TestList:
                 actor=world.actor(Role.COORDINATOR),
                 payload={"reason": "duplicate", "duplicate_of": original.tracking_number},
                 now=SOON)
-        # The five above, and 6 the complaints they duplicate, for the page at once.
-        with django_assert_num_queries(6):
+        # As above; outside PostgreSQL, 6 the complaints they duplicate, for the page at once.
+        with django_assert_num_queries(4 if connection.vendor == "postgresql" else 6):
             response = client.get(URL, {"state": "closed"})
         assert [c["duplicate_of"] for c in response.json()["results"]] == \
             [original.tracking_number] * 3
 
     def test_the_page_is_selected_without_distinct(self, world, as_persona, complaint_in):
         # SELECT DISTINCT over every column sorted a whole scope to keep 50 rows.
-        from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         client = as_persona("coordinator")

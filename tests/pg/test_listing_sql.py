@@ -1,0 +1,50 @@
+"""On PostgreSQL the staff list's page is written by the database (api.listing); it must be
+what ComplaintSerializer writes from model instances, key for key and value for value."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from api.listing import page_data
+from api.serializers import ComplaintSerializer
+from complaints.models import Agency, Complaint
+from complaints.selectors import page_with_relations
+from tests.conftest import MONDAY_9_WIB
+
+pytestmark = pytest.mark.postgres
+
+
+def serializer_page(page, now):
+    return ComplaintSerializer(page_with_relations(page), many=True, context={"now": now}).data
+
+
+@pytest.mark.parametrize("zone, offset", [("America/Sao_Paulo", "-03:00"), ("UTC", "Z")])
+@pytest.mark.parametrize("days", [0, 3, 30])  # running, at risk or breached, all breached
+def test_the_page_is_the_serializers(world, variety, days, zone, offset):
+    Agency.objects.filter(pk=world.other_agency.pk).update(time_zone=zone)
+    now = MONDAY_9_WIB + dt.timedelta(days=days, hours=2)
+    page = list(Complaint.objects.order_by("-id"))
+    written = page_data(page, {"now": now})
+    expected = serializer_page(page, now)
+    assert [d["tracking_number"] for d in written] == [c.tracking_number for c in page]
+    for sql, python in zip(written, expected, strict=True):
+        assert list(sql) == list(python)
+        assert sql == python
+    # The data exercised what it is meant to.
+    clocks = [clock for d in written for clock in d["sla"]]
+    moment = {0: "running", 3: "at_risk", 30: "breached"}[days]
+    assert {"paused", "met", moment} <= {clock["status"] for clock in clocks}
+    assert any(clock["extended_by"] for clock in clocks)
+    assert any(d["feedback"] for d in written) and any(d["duplicate_of"] for d in written)
+    assert any(d["referred_to"] for d in written) and any(d["unit"] is None for d in written)
+    assert any(d["location"]["latitude"] == "-6.175392" for d in written)
+    assert {"Budi"} == {d["assigned_to"]["name"] for d in written if d["assigned_to"]}
+    assert any(d["received_at"].endswith(offset) for d in written)
+    assert any("." in d["received_at"] for d in written)  # microseconds
+
+
+def test_an_empty_page_needs_no_query(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert page_data([], {"now": MONDAY_9_WIB}) == []
