@@ -91,8 +91,8 @@ WHERE c.id = ANY(%(keys)s)"""
 
 
 def page_data(page: list[Complaint], context: dict[str, Any]) -> list[dict[str, Any]]:
-    """The representations of `page` (complaints chosen with selectors.narrow), in its
-    order, as ComplaintSerializer with `context` gives them to staff."""
+    """The representations of `page` (complaints chosen with selectors.narrow, or any
+    others), in its order, as ComplaintSerializer with `context` gives them."""
     if not page:
         return []
     connection = connections[page[0]._state.db]
@@ -103,6 +103,8 @@ def page_data(page: list[Complaint], context: dict[str, Any]) -> list[dict[str, 
         cursor.execute(REPRESENTATION, {"keys": keys, "now": context["now"]})
         found = {key: json.loads(text) for key, text in cursor.fetchall()}
     for data in found.values():
-        if data["assigned_to"] is not None:
+        if context.get("citizen"):
+            del data["assigned_to"]  # as ComplaintSerializer does
+        elif data["assigned_to"] is not None:
             data["assigned_to"]["name"] = data["assigned_to"]["name"].strip()
     return [found[key] for key in keys]

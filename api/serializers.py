@@ -207,20 +207,15 @@ def _coordinate(value: Decimal | None) -> str | None:
 
 
 class ComplaintDetailSerializer(ComplaintSerializer):
-    available_actions = serializers.SerializerMethodField()
+    """One complaint (api.views.detail writes it)."""
+
+    available_actions = serializers.ListField(
+        child=serializers.ChoiceField(choices=Action.choices), read_only=True,
+        help_text="What the caller may do now, in workflow order.")
 
     class Meta(ComplaintSerializer.Meta):
         fields = [*ComplaintSerializer.Meta.fields, "available_actions"]
         read_only_fields = fields
-
-    def to_representation(self, complaint: Complaint) -> dict[str, Any]:
-        return {**super().to_representation(complaint),
-                "available_actions": self.get_available_actions(complaint)}
-
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(
-        choices=Action.choices)))
-    def get_available_actions(self, complaint: Complaint) -> list[str]:
-        return self.context.get("available_actions", [])
 
 
 class CodeField(serializers.SlugRelatedField):

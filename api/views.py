@@ -131,7 +131,9 @@ def scoped_complaint(actor: Actor, tracking_number: str) -> Complaint:
     number = normalize_tracking_number(tracking_number)
     if number is None:
         raise exceptions.NotFound()
-    return get_object_or_404(complaints_visible_to(actor), tracking_number=number)
+    # With what the actor's roles on it are decided by.
+    return get_object_or_404(complaints_visible_to(actor).select_related("agency", "unit"),
+                             tracking_number=number)
 
 
 class InvalidCursor(exceptions.APIException):
@@ -287,11 +289,12 @@ class ComplaintViewSet(Utf8Input, viewsets.GenericViewSet):
 
 
 def detail(actor: Actor, complaint: Complaint, request: Request) -> dict[str, Any]:
+    """ComplaintDetailSerializer's fields: the complaint as the list gives it (api.listing)
+    and the actions `actor` may take on it now."""
     now = timezone.now()
-    complaint = with_relations(Complaint.objects.filter(pk=complaint.pk)).get()
-    context = {"now": now, "request": request, "citizen": actor.kind == "citizen",
-               "available_actions": services.available_actions(complaint, actor, now=now)}
-    return ComplaintDetailSerializer(complaint, context=context).data
+    context = {"now": now, "request": request, "citizen": actor.kind == "citizen"}
+    (data,) = page_data([complaint], context)
+    return {**data, "available_actions": services.available_actions(complaint, actor, now=now)}
 
 
 class TransitionView(Utf8Input, APIView):

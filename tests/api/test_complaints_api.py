@@ -204,6 +204,24 @@ class TestDetail:
         body = as_persona("officer").get(f"{URL}{number}/").json()
         assert body["available_actions"] == ["request_info", "respond"]
 
+    def test_the_detail_is_the_list_item_and_the_actions(self, world, as_persona,
+                                                          complaint_in,
+                                                          django_assert_num_queries):
+        from api.serializers import ComplaintDetailSerializer
+
+        number = complaint_in(State.ASSIGNED).tracking_number
+        client = as_persona("officer")
+        client.get(URL)  # the token's first use records last_used_at
+        (item,) = client.get(URL).json()["results"]
+        # 1 the token, 2 memberships, 3 the complaint in scope with its agency and unit,
+        # then written as a page of one (api.listing): 4 on PostgreSQL, 4 and 5 (its
+        # clocks) elsewhere. (The actions of an assigned complaint need no clock.)
+        with django_assert_num_queries(4 if connection.vendor == "postgresql" else 5):
+            body = client.get(f"{URL}{number}/").json()
+        assert list(body) == ComplaintDetailSerializer.Meta.fields
+        assert {key: value for key, value in body.items() if key != "available_actions"} \
+            == item
+
 
 class TestTransitions:
     def url(self, number: str, action: str) -> str:

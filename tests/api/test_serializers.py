@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.serializers import ComplaintDetailSerializer, ComplaintSerializer
+from api.serializers import ComplaintSerializer
 from complaints.models import Complaint
 from complaints.selectors import with_relations
 from tests.conftest import MONDAY_9_WIB
@@ -57,12 +57,3 @@ def test_written_out_equals_field_by_field(variety, context):
     for complaint in variety:
         serializer = ComplaintSerializer(context={**context, "now": NOW})
         assert serializer.to_representation(complaint) == field_by_field(serializer, complaint)
-
-
-def test_the_detail_adds_the_available_actions(variety):
-    complaint = variety[0]
-    serializer = ComplaintDetailSerializer(context={"now": NOW, "available_actions": ["assign"]})
-    data = serializer.to_representation(complaint)
-    assert data == field_by_field(serializer, complaint)
-    assert data["available_actions"] == ["assign"]
-    assert list(data) == ComplaintDetailSerializer.Meta.fields

@@ -16,8 +16,8 @@ from tests.conftest import MONDAY_9_WIB
 pytestmark = pytest.mark.postgres
 
 
-def serializer_page(page, now):
-    return ComplaintSerializer(page_with_relations(page), many=True, context={"now": now}).data
+def serializer_page(page, context):
+    return ComplaintSerializer(page_with_relations(page), many=True, context=context).data
 
 
 @pytest.mark.parametrize("zone, offset", [("America/Sao_Paulo", "-03:00"), ("UTC", "Z")])
@@ -27,7 +27,7 @@ def test_the_page_is_the_serializers(world, variety, days, zone, offset):
     now = MONDAY_9_WIB + dt.timedelta(days=days, hours=2)
     page = list(Complaint.objects.order_by("-id"))
     written = page_data(page, {"now": now})
-    expected = serializer_page(page, now)
+    expected = serializer_page(page, {"now": now})
     assert [d["tracking_number"] for d in written] == [c.tracking_number for c in page]
     for sql, python in zip(written, expected, strict=True):
         assert list(sql) == list(python)
@@ -43,6 +43,14 @@ def test_the_page_is_the_serializers(world, variety, days, zone, offset):
     assert {"Budi"} == {d["assigned_to"]["name"] for d in written if d["assigned_to"]}
     assert any(d["received_at"].endswith(offset) for d in written)
     assert any("." in d["received_at"] for d in written)  # microseconds
+
+
+def test_citizens_are_not_told_the_officer(world, variety):
+    page = list(Complaint.objects.order_by("id"))
+    context = {"now": MONDAY_9_WIB, "citizen": True}
+    written = page_data(page, context)
+    assert written == serializer_page(page, context)
+    assert not any("assigned_to" in d for d in written)
 
 
 def test_an_empty_page_needs_no_query(db, django_assert_num_queries):
