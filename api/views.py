@@ -28,24 +28,20 @@ from api.errors import ErrorSerializer
 from api.idempotency import idempotent
 from api.listing import page_data
 from api.serializers import (
-    ClockSerializer,
     ComplaintDetailSerializer,
     ComplaintSerializer,
     EventSerializer,
     ServiceSerializer,
     SubmissionSerializer,
     SubmittedSerializer,
+    clock_data,
+    instant,
 )
 from api.throttles import CitizenThrottle, SubmitThrottle
 from complaints.filters import ComplaintFilterSet
 from complaints.identifiers import normalize_tracking_number
 from complaints.models import Complaint, Service, ServiceStandard
-from complaints.selectors import (
-    complaint_for_citizen,
-    complaints_visible_to,
-    narrow,
-    with_relations,
-)
+from complaints.selectors import complaint_for_citizen, complaints_visible_to, narrow
 from workflow import services
 from workflow.audit import verify_complaint
 from workflow.permissions import Actor
@@ -274,17 +270,12 @@ class ComplaintViewSet(Utf8Input, viewsets.GenericViewSet):
             attachments=data.pop("attachments", None) or request.FILES.getlist("attachments"),
             **data,
         )
-        complaint = with_relations(Complaint.objects.filter(pk=submitted.complaint.pk)).get()
-        with timezone.override(complaint.agency.zone):
-            body = {
-                "tracking_number": complaint.tracking_number,
-                "access_token": submitted.access_token,
-                "state": complaint.state,
-                "received_at": serializers.DateTimeField().to_representation(
-                    complaint.received_at),
-                "sla": ClockSerializer(complaint.clocks.all(), many=True,
-                                       context={"now": timezone.now()}).data,
-            }
+        # Answered from what the service saved, as the detail would write it.
+        complaint, zone, now = submitted.complaint, submitted.complaint.agency.zone, timezone.now()
+        body = {"tracking_number": complaint.tracking_number,
+                "access_token": submitted.access_token, "state": complaint.state,
+                "received_at": instant(complaint.received_at, zone),
+                "sla": [clock_data(clock, now, zone) for clock in submitted.clocks]}
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -52,6 +52,7 @@ AT_RECEIPT = (ClockName.VERIFY, ClockName.STATUTORY_ANSWER, ClockName.RESOLUTION
 class Submitted:
     complaint: Complaint
     access_token: str  # shown to the citizen once (empty for a referral: the original's opens it)
+    clocks: tuple[Clock, ...] = ()  # the clocks started on receipt, saved
 
 
 def complaint_submit(
@@ -124,7 +125,7 @@ def complaint_submit(
                                    to_state=complaint.state, payload=record, first=True)
         Clock.objects.bulk_create(started)
         notifications.queue(complaint, event)
-    return Submitted(complaint, token)
+    return Submitted(complaint, token, tuple(started))
 
 
 def _check_attachments(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, Any]]:

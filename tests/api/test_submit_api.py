@@ -40,6 +40,9 @@ def test_citizen_submits_and_gets_number_token_and_deadlines(world, api):
     detail = api.get(f"{URL}{complaint.tracking_number}/",
                      HTTP_X_ACCESS_TOKEN=body["access_token"])
     assert detail.status_code == 200
+    # The answer is written from what was saved, as the detail reads it back.
+    assert {key: detail.json()[key] for key in ("state", "received_at", "sla")} == \
+        {key: body[key] for key in ("state", "received_at", "sla")}
 
 
 @pytest.mark.parametrize(
