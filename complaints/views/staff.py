@@ -55,6 +55,7 @@ from complaints.selectors import (
     complaints_visible_to,
     narrow,
     page_with_relations,
+    queue_relations,
     scope_filter,
     with_relations,
 )
@@ -210,7 +211,8 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     query.pop("page", None)
     return page(request, actor, "staff/queue.html", {
         "tabs": tabs, "tab": tab, "filters": filterset.form, "order": order,
-        "listing": listing, "rows": [(c, next_clock(c)) for c in page_with_relations(listing)],
+        "listing": listing,
+        "rows": [(c, next_clock(c)) for c in page_with_relations(listing, queue_relations)],
         "query": query.urlencode(), "now": now,
     }, status=200 if valid else 400)
 
