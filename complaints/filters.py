@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -106,6 +107,15 @@ class ComplaintFilterSet(filters.FilterSet):
     def __init__(self, *args: Any, now: dt.datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
+
+    def get_form_class(self) -> type[forms.Form]:
+        """django-filter builds the form class anew for every filter set, a tenth of a short
+        request; its fields are the same every time (each form copies them), so the class
+        is built once."""
+        cls = type(self)
+        if "form_class" not in cls.__dict__:
+            cls.form_class = super().get_form_class()
+        return cls.form_class
 
     def filter_agency(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         agency = Agency.objects.filter(code=value).first()
