@@ -61,11 +61,10 @@ class Actor:
 
     @classmethod
     def staff(cls, user: AbstractBaseUser) -> Actor:
-        grants = tuple(
-            Grant(Role(m.role), m.agency_id, m.agency.path if m.agency_id else "",
-                  m.agency.time_zone if m.agency_id else "")
-            for m in user.memberships.select_related("agency")  # type: ignore[attr-defined]
-        )
+        memberships = user.memberships.values_list(  # type: ignore[attr-defined]
+            "role", "agency_id", "agency__path", "agency__time_zone")
+        grants = tuple(Grant(Role(role), agency_id, path or "", zone or "")
+                       for role, agency_id, path, zone in memberships)
         if getattr(user, "is_superuser", False):
             grants += (Grant(Role.ADMINISTRATOR, None, ""),)
         return cls(kind="staff", user=user, grants=grants)
