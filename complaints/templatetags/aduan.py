@@ -4,14 +4,16 @@ deadlines in the citizen's words, and SLA badges with the one status definition.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -53,6 +55,15 @@ def local(value: dt.datetime | None, zone: str) -> str:
     if value is None:
         return ""
     moment = timezone.localtime(value, _zone(zone))
+    return _local_text(moment.date(), moment.hour, moment.minute, zone,
+                       translation.get_language())
+
+
+@functools.lru_cache(maxsize=16384)
+def _local_text(day: dt.date, hour: int, minute: int, zone: str, language: str | None) -> str:
+    # Formatting with the active language's names costs some 25 µs; a queue page shows a
+    # hundred instants, and the same minutes over and over (deadlines end at 23:59).
+    moment = dt.datetime.combine(day, dt.time(hour, minute))
     return f"{date_format(moment, 'l, j F Y')} {date_format(moment, 'TIME_FORMAT')} " \
            f"{zone_label(zone)}"
 
@@ -78,8 +89,32 @@ def citizen_deadline(clock: Any, zone: str) -> str:
 
 @register.simple_tag
 def sla_badge(clock: Any, now: dt.datetime | None = None) -> str:
-    status = clock.status(now or timezone.now())
+    return status_badge(clock.status(now or timezone.now()))
+
+
+@register.simple_tag
+def status_badge(status: str) -> str:
     return format_html('<span class="badge {}">{}</span>', status, STATUS_LABELS[status])
+
+
+@register.simple_tag
+def clock_badges(badges: Iterable[Any]) -> str:
+    """`<li>` for each of a queue row's clocks (selectors.ClockBadge): name and status."""
+    return format_html_join("", '<li>{} <span class="badge {}">{}</span></li>',
+                            ((clock_label(b.name), b.status, STATUS_LABELS[b.status])
+                             for b in badges))
+
+
+# Lookups in a dict: get_name_display() rebuilds the field's choices, and Choices.values
+# its list, on every call; a queue page names some 250 clocks and states.
+CLOCK_LABELS = dict(ClockName.choices)
+STATE_LABELS = dict(State.choices)
+
+
+@register.filter
+def clock_label(name: str) -> str:
+    """A clock's name, as get_name_display() gives it."""
+    return str(CLOCK_LABELS.get(name, name))
 
 
 @register.filter
@@ -89,7 +124,7 @@ def status_label(status: str) -> str:
 
 @register.filter
 def state_label(state: str) -> str:
-    return str(State(state).label) if state in State.values else state
+    return str(STATE_LABELS.get(state, state))
 
 
 @register.filter

@@ -42,7 +42,6 @@ from complaints.forms.staff import (
     person,
 )
 from complaints.models import (
-    NO_DEADLINE,
     Attachment,
     Channel,
     Classification,
@@ -54,14 +53,12 @@ from complaints.models import (
 from complaints.selectors import (
     complaints_visible_to,
     narrow,
-    page_with_relations,
-    queue_relations,
+    queue_rows,
     scope_filter,
     with_relations,
 )
 from complaints.templatetags.aduan import local
 from workflow.errors import InvalidInput, NotPermitted, WorkflowError
-from workflow.models import Clock
 from workflow.permissions import Actor, may_submit, may_view_identity
 from workflow.services import (
     available_actions,
@@ -70,7 +67,6 @@ from workflow.services import (
     reporter_for,
 )
 from workflow.states import (
-    CITIZEN_CLOCKS,
     Action,
     ClockName,
     ClockStatus,
@@ -211,19 +207,9 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     query.pop("page", None)
     return page(request, actor, "staff/queue.html", {
         "tabs": tabs, "tab": tab, "filters": filterset.form, "order": order,
-        "listing": listing,
-        "rows": [(c, next_clock(c)) for c in page_with_relations(listing, queue_relations)],
+        "listing": listing, "rows": queue_rows(listing, now),
         "query": query.urlencode(), "now": now,
     }, status=200 if valid else 400)
-
-
-def next_clock(complaint: Complaint) -> Clock | None:
-    """The running agency clock whose deadline is `next_due`, from the prefetched clocks."""
-    if complaint.next_due == NO_DEADLINE:
-        return None
-    running = [c for c in complaint.clocks.all() if c.stopped_at is None
-               and c.paused_at is None and c.name not in CITIZEN_CLOCKS]
-    return min(running, key=lambda c: c.due_at, default=None)
 
 
 # --- one complaint -------------------------------------------------------------------------
