@@ -14,6 +14,8 @@ from django.template.defaultfilters import floatformat
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -103,6 +105,35 @@ def clock_badges(badges: Iterable[Any]) -> str:
     return format_html_join("", '<li>{} <span class="badge {}">{}</span></li>',
                             ((clock_label(b.name), b.status, STATUS_LABELS[b.status])
                              for b in badges))
+
+
+@register.simple_tag
+def queue_row(row: Any) -> str:
+    """One row of the staff queue (selectors.QueueRow), built as Django's admin builds the
+    cells of its change lists: as a template, a dozen nodes a row made rendering 50 rows
+    a third of the page's time."""
+    if row.next_clock:
+        next_due = format_html('<time datetime="{}">{}</time><br>{} {}',
+                               _iso(row.next_due), local(row.next_due, row.zone),
+                               clock_label(row.next_clock.name),
+                               status_badge(row.next_clock.status))
+    else:
+        next_due = format_html('<span class="hint">{}</span>', gettext("None running"))
+    unit = row.unit or format_html('<span class="hint">{}</span>', gettext("Not assigned"))
+    return format_html(
+        '<tr><th scope="row"><a href="{}">{}</a></th><td>{}</td><td>{}</td>'
+        '<td><span class="badge state">{}</span></td><td>{}{}</td>'
+        '<td><time datetime="{}">{}</time></td><td>{}</td>'
+        '<td><ul class="clock-badges">{}</ul></td></tr>',
+        reverse("staff:detail", args=[row.tracking_number]), row.tracking_number, row.title,
+        row.service, state_label(row.state), unit,
+        format_html("<br>{}", row.assignee) if row.assignee else "",
+        _iso(row.received_at), local(row.received_at, row.zone), next_due,
+        clock_badges(row.badges))
+
+
+def _iso(value: dt.datetime) -> str:
+    return timezone.localtime(value).isoformat()  # as {{ value|date:"c" }}
 
 
 # Lookups in a dict: get_name_display() rebuilds the field's choices, and Choices.values
