@@ -64,18 +64,20 @@ def plans(captured: dict[str, list[str]], anchor: dt.datetime) -> dict[str, str]
     found["export: first chunk"] = plan(
         bound(export_queryset(Complaint.objects.all())[:chunk_size()]))
     events = Event.objects.all()
-    # How the feed finds where its first page ends (api.exports.feed.page_end), and then a
-    # page from the middle of the table, whose end is found here along the index.
-    first = events.filter(txid__lt=RawSQL(feed._FINISHED, [])).order_by("txid", "id")
-    found["feed: end of the first page"] = plan(bound(
-        first.values_list("txid", "id")[9_999:10_000]))
-    middle = first.values_list("txid", "id")
+    # The feed's first page (api.exports.feed.read_page), and a page from the middle of the
+    # table.
+    def feed_page(after: feed.Cursor) -> str:
+        return plan(bound(feed._after(events, after)
+                          .filter(txid__lt=RawSQL(feed._FINISHED, []))
+                          .order_by("txid", "id")[:10_000]
+                          .values_list(feed._line_sql(), flat=True)))
+
+    found["feed: the first page of 10,000 events"] = feed_page(feed.START)
     count = events.count()
     if count > 20_000:
-        after = feed.Cursor(*middle[count // 2: count // 2 + 1][0])
-        end = feed.Cursor(*middle[count // 2 + 9_999: count // 2 + 10_000][0])
-        found["feed: a page of 10,000 events"] = plan(bound(
-            feed.page_events(events, after, end).values_list(feed._line_sql(), flat=True)))
+        middle = events.order_by("txid", "id").values_list("txid", "id")
+        found["feed: a page of 10,000 events"] = feed_page(
+            feed.Cursor(*middle[count // 2: count // 2 + 1][0]))
     due = Clock.objects.filter(SWEEP_DUE, due_at__lt=anchor).order_by("due_at")
     warn = Clock.objects.filter(SWEEP_WARN, warn_at__lte=anchor).order_by("warn_at")
     found["sweeper: due clocks"] = plan(bound(due.values_list("complaint_id", flat=True)[:200]))

@@ -88,26 +88,8 @@ def _row_compare(operator: str, cursor: Cursor) -> RawSQL:
                   [cursor.txid, cursor.id], output_field=BooleanField())
 
 
-def _between(events: QuerySet[Event], after: Cursor, end: Cursor | None = None
-             ) -> QuerySet[Event]:
-    events = events.filter(_row_compare(">", after))
-    return events if end is None else events.filter(_row_compare("<=", end))
-
-
-def page_end(events: QuerySet[Event], after: Cursor, limit: int) -> Cursor | None:
-    """The cursor of the last event of the next page, or None when there is none yet.
-
-    Fixing the end first lets the response say where the next page starts before it
-    streams, and makes the page itself stable: every event up to the end belongs to a
-    finished transaction, so the second read finds exactly the same events. Both reads
-    below walk the (txid, id) index from the cursor and stop after `limit` entries."""
-    page = _between(events, after)
-    if connections[events.db].vendor == "postgresql":
-        page = page.filter(txid__lt=RawSQL(_FINISHED, []))
-    last = page.order_by("txid", "id").values_list("txid", "id")[limit - 1:limit].first()
-    if last is None:  # not a full page: its end is the last event there is
-        last = page.order_by("-txid", "-id").values_list("txid", "id").first()
-    return Cursor(*last) if last else None
+def _after(events: QuerySet[Event], after: Cursor) -> QuerySet[Event]:
+    return events.filter(_row_compare(">", after))
 
 
 # The keys of a feed line, in order: the fields of an event (EventSerializer), then its cursor.
@@ -159,32 +141,38 @@ def _line_sql() -> JSONText:
     )
 
 
-def page_events(events: QuerySet[Event], after: Cursor, end: Cursor) -> QuerySet[Event]:
-    # The slice is no limit (a page never holds more) but tells the planner so: an ordered
-    # index scan, not a sort of everything after the cursor.
-    return _between(events, after, end).order_by("txid", "id")[:MAX_LIMIT]
+class Page(NamedTuple):
+    lines: list[str]
+    end: Cursor | None  # the cursor of its last event; None when there is none yet
 
 
-def page_lines(events: QuerySet[Event], after: Cursor, end: Cursor) -> list[str]:
-    """The page's lines. On PostgreSQL the database writes each line (LINE_FIELDS and the
-    cursor, in that order) and the page comes in one round trip, joined into one piece of
-    text; a page is at most MAX_LIMIT events, so it is held whole."""
-    page = page_events(events, after, end)
+def read_page(events: QuerySet[Event], after: Cursor, limit: int) -> Page:
+    """The next page: up to `limit` events after the cursor, in (txid, id) order, read in
+    one walk of the (txid, id) index from the cursor. On PostgreSQL only events of finished
+    transactions are read, so none can later appear at or before the page's end, and the
+    database writes each line (LINE_FIELDS and the cursor, in that order); the page comes in
+    one round trip, joined into one piece of text (it is at most MAX_LIMIT events)."""
+    page = _after(events, after)
     if connections[events.db].vendor == "postgresql":
+        page = page.filter(txid__lt=RawSQL(_FINISHED, [])).order_by("txid", "id")[:limit]
         lines = list(page.values_list(_line_sql(), flat=True))
-        return ["\n".join(lines) + "\n"] if lines else []
-    rows = page.values_list("complaint__tracking_number", "seq", "action", "actor_label",
-                            "role", "occurred_at", "from_state", "to_state", "payload",
-                            "prev_hash", "hash", "txid", "id")
-    return [json_line({**dict(zip(LINE_FIELDS, row[:11], strict=True)),
-                       "occurred_at": format_time(row[5]),
-                       "cursor": str(Cursor(row[11], row[12]))}) for row in rows]
+        if not lines:
+            return Page([], None)
+        # The end is the last event's cursor, which ends its line.
+        return Page(["\n".join(lines) + "\n"],
+                    parse_cursor(json.loads(lines[-1])["cursor"]))
+    rows = list(page.order_by("txid", "id")[:limit].values_list(
+        "complaint__tracking_number", "seq", "action", "actor_label", "role", "occurred_at",
+        "from_state", "to_state", "payload", "prev_hash", "hash", "txid", "id"))
+    lines = [json_line({**dict(zip(LINE_FIELDS, row[:11], strict=True)),
+                        "occurred_at": format_time(row[5]),
+                        "cursor": str(Cursor(row[11], row[12]))}) for row in rows]
+    return Page(lines, Cursor(*rows[-1][11:]) if rows else None)
 
 
-def feed_lines(events: QuerySet[Event], after: Cursor, end: Cursor | None) -> Iterator[str]:
+def feed_lines(page: Page, after: Cursor) -> Iterator[str]:
     """One JSON line per event, then `{"next_cursor": …}`: a response without that last
     line was cut short, and the events before it can still be kept (each carries its own
     cursor)."""
-    if end is not None:
-        yield from page_lines(events, after, end)
-    yield json_line({"next_cursor": str(end or after)})
+    yield from page.lines
+    yield json_line({"next_cursor": str(page.end or after)})

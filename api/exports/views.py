@@ -211,8 +211,8 @@ class EventFeedView(ExportView):
         query.is_valid(raise_exception=True)
         after = feed.parse_cursor(query.validated_data.get("after"))
         events = feed.visible_events(actor)
-        end = feed.page_end(events, after, query.validated_data["limit"])
+        page = feed.read_page(events, after, query.validated_data["limit"])
         filename = f"aduan-events-{timezone.localdate().isoformat()}.jsonl"
-        response = streamed(feed.feed_lines(events, after, end), JSONL_TYPE, filename)
-        response[NEXT_CURSOR_HEADER] = str(end or after)
+        response = streamed(feed.feed_lines(page, after), JSONL_TYPE, filename)
+        response[NEXT_CURSOR_HEADER] = str(page.end or after)
         return response

@@ -127,6 +127,17 @@ def test_cursor_pages_give_every_event_exactly_once(world, as_persona, interleav
     assert after == events[0]["cursor"]
 
 
+@pytest.mark.parametrize("limit", [1, 7])
+def test_a_page_is_one_query_whatever_its_size(world, as_persona, interleaved, limit,
+                                               django_assert_num_queries):
+    client = as_persona("ombudsman")
+    client.get(URL)  # the token's first use records last_used_at
+    # 1 the API token and its user, 2 the user's memberships, 3 the page.
+    with django_assert_num_queries(3):
+        events, cursor = read(client.get(URL, {"limit": limit}))
+    assert len(events) == limit and cursor == events[-1]["cursor"]
+
+
 def test_an_event_s_own_cursor_resumes_after_it(world, as_persona, interleaved):
     client = as_persona("ombudsman")
     everything = expected_feed()
