@@ -1,4 +1,5 @@
-"""A page of the staff complaint list (`GET /api/v1/complaints/`) as the API gives it.
+"""Complaints as the API represents them: a page of the staff list (`GET
+/api/v1/complaints/`), and the detail as a page of one.
 
 ComplaintSerializer writes each complaint from model instances: for a page of 50, a query
 joining six tables (whose planning and hash joins were most of its time), a prefetch of some
@@ -10,8 +11,8 @@ agency's zone. Python only parses the objects.
 
 The objects are the serializer's, key for key and value for value;
 tests/pg/test_listing_sql.py compares the two on complaints in every state, with clocks in
-every status, links, feedback, coordinates and agencies east and west of UTC. Other
-databases use the serializer.
+every status, links, feedback, coordinates, and agencies east of, west of and at UTC.
+Other databases use the serializer.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ export and page goes through it (or through `complaint_for_citizen`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -64,7 +64,8 @@ ORDER_FIELDS = ("id", "next_due", "received_at", "updated_at")
 def narrow(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
     """`queryset` for choosing a page: the complaint table and its scope, nothing joined.
     Joined, PostgreSQL joined every complaint of the scope (4,600 for a busy coordinator)
-    before keeping 50; page_with_relations then reads the 50 with their relations."""
+    before keeping 50; the page's rows are then read by key (page_with_relations,
+    queue_rows, api.listing)."""
     return queryset.select_related(None).prefetch_related(None).only(*ORDER_FIELDS)
 
 
@@ -121,12 +122,11 @@ def queue_rows(page: Iterable[Complaint], now: dt.datetime) -> list[QueueRow]:
     return [found[key] for key in keys]
 
 
-def page_with_relations(page: Iterable[Complaint], relations: Callable[
-        [QuerySet[Complaint]], QuerySet[Complaint]] = with_relations) -> list[Complaint]:
+def page_with_relations(page: Iterable[Complaint]) -> list[Complaint]:
     """The complaints of a page chosen with `narrow`, in its order, read again with what
-    they are shown with (`relations`): one query for the page, whatever the scope."""
+    they are shown with (with_relations): one query for the page, whatever the scope."""
     keys = [complaint.pk for complaint in page]
-    found = relations(Complaint.objects.filter(pk__in=keys)).in_bulk()
+    found = with_relations(Complaint.objects.filter(pk__in=keys)).in_bulk()
     return [found[key] for key in keys]
 
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -91,20 +90,11 @@ def citizen_deadline(clock: Any, zone: str) -> str:
 
 @register.simple_tag
 def sla_badge(clock: Any, now: dt.datetime | None = None) -> str:
-    return status_badge(clock.status(now or timezone.now()))
+    return _status_badge(clock.status(now or timezone.now()))
 
 
-@register.simple_tag
-def status_badge(status: str) -> str:
+def _status_badge(status: str) -> str:
     return format_html('<span class="badge {}">{}</span>', status, STATUS_LABELS[status])
-
-
-@register.simple_tag
-def clock_badges(badges: Iterable[Any]) -> str:
-    """`<li>` for each of a queue row's clocks (selectors.ClockBadge): name and status."""
-    return format_html_join("", '<li>{} <span class="badge {}">{}</span></li>',
-                            ((clock_label(b.name), b.status, STATUS_LABELS[b.status])
-                             for b in badges))
 
 
 @register.simple_tag
@@ -115,11 +105,13 @@ def queue_row(row: Any) -> str:
     if row.next_clock:
         next_due = format_html('<time datetime="{}">{}</time><br>{} {}',
                                _iso(row.next_due), local(row.next_due, row.zone),
-                               clock_label(row.next_clock.name),
-                               status_badge(row.next_clock.status))
+                               _clock_label(row.next_clock.name),
+                               _status_badge(row.next_clock.status))
     else:
         next_due = format_html('<span class="hint">{}</span>', gettext("None running"))
     unit = row.unit or format_html('<span class="hint">{}</span>', gettext("Not assigned"))
+    badges = format_html_join("", "<li>{} {}</li>", (
+        (_clock_label(clock.name), _status_badge(clock.status)) for clock in row.badges))
     return format_html(
         '<tr><th scope="row"><a href="{}">{}</a></th><td>{}</td><td>{}</td>'
         '<td><span class="badge state">{}</span></td><td>{}{}</td>'
@@ -128,8 +120,7 @@ def queue_row(row: Any) -> str:
         reverse("staff:detail", args=[row.tracking_number]), row.tracking_number, row.title,
         row.service, state_label(row.state), unit,
         format_html("<br>{}", row.assignee) if row.assignee else "",
-        _iso(row.received_at), local(row.received_at, row.zone), next_due,
-        clock_badges(row.badges))
+        _iso(row.received_at), local(row.received_at, row.zone), next_due, badges)
 
 
 def _iso(value: dt.datetime) -> str:
@@ -142,9 +133,7 @@ CLOCK_LABELS = dict(ClockName.choices)
 STATE_LABELS = dict(State.choices)
 
 
-@register.filter
-def clock_label(name: str) -> str:
-    """A clock's name, as get_name_display() gives it."""
+def _clock_label(name: str) -> str:
     return str(CLOCK_LABELS.get(name, name))
 
 
