@@ -9,14 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import NamedTuple
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from complaints.identifiers import normalize_tracking_number, token_matches
 from complaints.models import NO_DEADLINE, Complaint, Visibility
+from workflow.clocks import counts_for_next_due
 from workflow.models import Clock
 from workflow.permissions import Actor
-from workflow.states import CITIZEN_CLOCKS, Role
+from workflow.states import Role
 
 
 def scope_filter(actor: Actor) -> Q | None:
@@ -94,31 +97,38 @@ class QueueRow:
     badges: list[ClockBadge]  # every clock but those stopped in time
 
 
+class _ClockValues(NamedTuple):
+    name: str
+    status: str
+    due_at: dt.datetime
+    stopped_at: dt.datetime | None
+    paused_at: dt.datetime | None
+
+
 def queue_rows(page: Iterable[Complaint], now: dt.datetime) -> list[QueueRow]:
     """The rows of a page chosen with `narrow`, in its order: one query for the complaints
     and one for their clocks, with each clock's status at `now` (workflow.models'
     status_conditions)."""
     keys = [complaint.pk for complaint in page]
-    clocks: dict[int, list[tuple]] = {key: [] for key in keys}
-    for complaint_id, *clock in (
+    clocks: dict[int, list[_ClockValues]] = {key: [] for key in keys}
+    for complaint_id, *values in (
             Clock.objects.filter(complaint_id__in=keys).with_status(now)
             .order_by("started_at", "id")
             .values_list("complaint_id", "name", "status_at", "due_at", "stopped_at",
                          "paused_at")):
-        clocks[complaint_id].append(clock)
+        clocks[complaint_id].append(_ClockValues(*values))
     found = {}
     for key, *fields, next_due in Complaint.objects.filter(pk__in=keys).values_list(
             "pk", "tracking_number", "title", "service__name", "state", "unit__name",
             "assignee__username", "agency__time_zone", "received_at", "next_due"):
-        running = [(due, ClockBadge(name, status)) for name, status, due, stopped, paused
-                   in clocks[key]
-                   if stopped is None and paused is None and name not in CITIZEN_CLOCKS]
-        first = min(running, key=lambda clock: clock[0], default=None)
+        first = min((c for c in clocks[key] if counts_for_next_due(c)),
+                    key=attrgetter("due_at"), default=None)
         found[key] = QueueRow(
             *fields, next_due=next_due,
-            next_clock=first[1] if first and next_due != NO_DEADLINE else None,
-            badges=[ClockBadge(name, status) for name, status, due, stopped, _paused
-                    in clocks[key] if stopped is None or stopped > due])
+            next_clock=ClockBadge(first.name, first.status)
+            if first and next_due != NO_DEADLINE else None,
+            badges=[ClockBadge(c.name, c.status) for c in clocks[key]
+                    if c.stopped_at is None or c.stopped_at > c.due_at])
     return [found[key] for key in keys]
 
 

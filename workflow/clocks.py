@@ -21,13 +21,19 @@ if TYPE_CHECKING:
     from complaints.models import ClockPolicy, Complaint, ComplexityTier
 
 
+def counts_for_next_due(clock: Any) -> bool:
+    """Whether `clock` (a Clock, or anything with its name, stopped_at and paused_at) is a
+    running clock the agency owes; the citizen's own windows do not count."""
+    return clock.stopped_at is None and clock.paused_at is None \
+        and clock.name not in CITIZEN_CLOCKS
+
+
 def earliest_due(clocks: Iterable[Clock]) -> dt.datetime:
-    """Complaint.next_due: the earliest deadline of a running clock the agency owes (the
-    citizen's own windows do not count), NO_DEADLINE when none runs."""
+    """Complaint.next_due: the earliest deadline of the clocks that count for it,
+    NO_DEADLINE when none runs."""
     from complaints.models import NO_DEADLINE
 
-    return min((c.due_at for c in clocks if c.stopped_at is None and c.paused_at is None
-                and c.name not in CITIZEN_CLOCKS), default=NO_DEADLINE)
+    return min((c.due_at for c in clocks if counts_for_next_due(c)), default=NO_DEADLINE)
 
 
 def next_due(complaint: Complaint) -> dt.datetime:
