@@ -23,7 +23,7 @@ from typing import Any
 from django.db import connections
 
 from api.exports.postgres import CLOCK_BREACH, CLOCK_STATUS, isoformat_sql
-from api.serializers import ComplaintSerializer
+from api.serializers import ComplaintSerializer, for_reader
 from complaints.models import Complaint
 from complaints.selectors import page_with_relations
 
@@ -104,8 +104,6 @@ def page_data(page: list[Complaint], context: dict[str, Any]) -> list[dict[str, 
         cursor.execute(REPRESENTATION, {"keys": keys, "now": context["now"]})
         found = {key: json.loads(text) for key, text in cursor.fetchall()}
     for data in found.values():
-        if context.get("citizen"):
-            del data["assigned_to"]  # as ComplaintSerializer does
-        elif data["assigned_to"] is not None:
+        if data["assigned_to"] is not None:
             data["assigned_to"]["name"] = data["assigned_to"]["name"].strip()
-    return [found[key] for key in keys]
+    return [for_reader(found[key], context) for key in keys]

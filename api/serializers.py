@@ -66,6 +66,14 @@ def instant(value: dt.datetime | None, zone: dt.tzinfo) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def for_reader(data: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """A complaint's representation as its reader may see it: citizens see which unit
+    handles their complaint, not which officer."""
+    if context.get("citizen"):
+        data.pop("assigned_to")
+    return data
+
+
 def clock_data(clock: Clock, now: dt.datetime, zone: dt.tzinfo) -> dict[str, Any]:
     return {
         "name": clock.name, "cycle": clock.cycle, "duration": clock.duration,
@@ -176,10 +184,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "feedback": self.get_feedback(complaint),
             "sla": [clock_data(clock, now, zone) for clock in complaint.clocks.all()],
         }
-        if self.context.get("citizen"):
-            # Citizens see which unit handles their complaint, not which officer.
-            data.pop("assigned_to")
-        return data
+        return for_reader(data, self.context)
 
     @extend_schema_field(FeedbackSerializer(allow_null=True))
     def get_feedback(self, complaint: Complaint) -> dict[str, Any] | None:
