@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any
+from collections.abc import Sequence
+from html import escape
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django import template
@@ -13,7 +15,8 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -98,29 +101,64 @@ def _status_badge(status: str) -> str:
 
 
 @register.simple_tag
-def queue_row(row: Any) -> str:
-    """One row of the staff queue (selectors.QueueRow), built as Django's admin builds the
-    cells of its change lists: as a template, a dozen nodes a row made rendering 50 rows
-    a third of the page's time."""
+def queue_body(rows: Sequence[Any]) -> str:
+    """The rows of the staff queue (selectors.QueueRow), written as Django's admin writes
+    the cells of its change lists, but from fragments made once per language: format_html
+    escaped and translated each label again for every one of a page's some 300 cells, and
+    that was half of the page's time."""
+    if not rows:
+        return format_html('<tr><td colspan="8">{}</td></tr>', gettext("No complaints here."))
+    words = _row_words(translation.get_language())
+    # Tracking numbers are letters, digits and a dash, as they stand in the path.
+    link = reverse("staff:detail", args=[_NUMBER]).partition(_NUMBER)
+    return mark_safe("".join(_queue_row(row, words, link) for row in rows))
+
+
+_NUMBER = "NUMBER"
+
+
+class _RowWords(NamedTuple):
+    badges: dict[str, dict[str, str]]  # clock name → status → "<li>label badge</li>"
+    next_badges: dict[str, dict[str, str]]  # clock name → status → "label badge"
+    states: dict[str, str]
+    none_running: str
+    not_assigned: str
+
+
+@functools.lru_cache(maxsize=8)
+def _row_words(language: str | None) -> _RowWords:
+    badge = {status: str(_status_badge(status)) for status in ClockStatus.values}
+    clocks = {name: escape(str(label)) for name, label in CLOCK_LABELS.items()}
+    return _RowWords(
+        badges={name: {status: f"<li>{label} {badge[status]}</li>" for status in badge}
+                for name, label in clocks.items()},
+        next_badges={name: {status: f"{label} {badge[status]}" for status in badge}
+                     for name, label in clocks.items()},
+        states={state: escape(str(label)) for state, label in STATE_LABELS.items()},
+        none_running=f'<span class="hint">{escape(gettext("None running"))}</span>',
+        not_assigned=f'<span class="hint">{escape(gettext("Not assigned"))}</span>',
+    )
+
+
+def _queue_row(row: Any, words: _RowWords, link: tuple[str, str, str]) -> str:
     if row.next_clock:
-        next_due = format_html('<time datetime="{}">{}</time><br>{} {}',
-                               _iso(row.next_due), local(row.next_due, row.zone),
-                               _clock_label(row.next_clock.name),
-                               _status_badge(row.next_clock.status))
+        clock = row.next_clock
+        next_due = (f'<time datetime="{_iso(row.next_due)}">'
+                    f"{escape(local(row.next_due, row.zone))}</time><br>"
+                    f"{words.next_badges[clock.name][clock.status]}")
     else:
-        next_due = format_html('<span class="hint">{}</span>', gettext("None running"))
-    unit = row.unit or format_html('<span class="hint">{}</span>', gettext("Not assigned"))
-    badges = format_html_join("", "<li>{} {}</li>", (
-        (_clock_label(clock.name), _status_badge(clock.status)) for clock in row.badges))
-    return format_html(
-        '<tr><th scope="row"><a href="{}">{}</a></th><td>{}</td><td>{}</td>'
-        '<td><span class="badge state">{}</span></td><td>{}{}</td>'
-        '<td><time datetime="{}">{}</time></td><td>{}</td>'
-        '<td><ul class="clock-badges">{}</ul></td></tr>',
-        reverse("staff:detail", args=[row.tracking_number]), row.tracking_number, row.title,
-        row.service, state_label(row.state), unit,
-        format_html("<br>{}", row.assignee) if row.assignee else "",
-        _iso(row.received_at), local(row.received_at, row.zone), next_due, badges)
+        next_due = words.none_running
+    unit = escape(row.unit) if row.unit else words.not_assigned
+    assignee = f"<br>{escape(row.assignee)}" if row.assignee else ""
+    badges = "".join(words.badges[clock.name][clock.status] for clock in row.badges)
+    number = escape(row.tracking_number)
+    return (f'<tr><th scope="row"><a href="{link[0]}{number}{link[2]}">{number}</a></th>'
+            f"<td>{escape(row.title)}</td><td>{escape(row.service)}</td>"
+            f'<td><span class="badge state">{words.states[row.state]}</span></td>'
+            f"<td>{unit}{assignee}</td>"
+            f'<td><time datetime="{_iso(row.received_at)}">'
+            f"{escape(local(row.received_at, row.zone))}</time></td><td>{next_due}</td>"
+            f'<td><ul class="clock-badges">{badges}</ul></td></tr>')
 
 
 def _iso(value: dt.datetime) -> str:

@@ -39,8 +39,8 @@ def frozen():
 def as_persona(world):
     """A browser signed in as the persona, asking for English pages."""
 
-    def make(persona: str, **kwargs: Any) -> Client:
-        client = Client(headers={"accept-language": "en"}, **kwargs)
+    def make(persona: str, language: str = "en", **kwargs: Any) -> Client:
+        client = Client(headers={"accept-language": language}, **kwargs)
         client.force_login(getattr(world, persona))
         return client
 
@@ -278,6 +278,41 @@ class TestQueues:
         assert "tab=all&amp;state=received&amp;page=2" in first.content.decode()
         second = client.get(QUEUE, {"tab": "all", "state": "received", "page": 2})
         assert set(listed(first) + listed(second)) == set(numbers(*made))
+
+    @pytest.mark.parametrize(("language", "words"), [
+        ("en", ("Assigned", "Verification", "First response", "Statutory answer",
+                "Resolution", "Met", "On time", "Monday, 2 February 2026 09:00 WIB",
+                "Monday, 9 February 2026 23:59 WIB")),
+        ("id", ("Ditangani", "Verifikasi", "Tanggapan pertama",
+                "Jawaban menurut undang-undang", "Penyelesaian", "Terpenuhi", "Tepat waktu",
+                "Senin, 2 Februari 2026 09.00 WIB", "Senin, 9 Februari 2026 23.59 WIB")),
+    ])
+    def test_a_row_says_everything_in_the_pages_language(self, world, as_persona, assigned,
+                                                         language, words):
+        complaint = assigned(title="Lampu <jalan> & taman")
+        client = as_persona("officer", language)
+        body = client.get(QUEUE).content.decode()
+        row = re.search(r"<tbody>\s*(.*?)\s*</tbody>", body, re.S).group(1)
+        state, verify, first, statutory, resolution, met, on_time, received, due = words
+        number = complaint.tracking_number
+        assert row == (
+            f'<tr><th scope="row"><a href="/staff/complaints/{number}/">{number}</a></th>'
+            f"<td>Lampu &lt;jalan&gt; &amp; taman</td><td>{world.service.name}</td>"
+            f'<td><span class="badge state">{state}</span></td>'
+            f"<td>{world.unit.name}<br>{world.officer.username}</td>"
+            f'<td><time datetime="2026-02-02T02:00:00+00:00">{received}</time></td>'
+            f'<td><time datetime="2026-02-09T16:59:59+00:00">{due}</time><br>{first} '
+            f'<span class="badge running">{on_time}</span></td>'
+            f'<td><ul class="clock-badges"><li>{statutory} <span class="badge running">'
+            f'{on_time}</span></li><li>{resolution} <span class="badge running">{on_time}'
+            f'</span></li><li>{first} <span class="badge running">{on_time}</span></li>'
+            f"</ul></td></tr>")
+        assert verify not in row and met not in row  # verification was met: no badge
+
+    def test_an_empty_queue_says_so(self, world, as_persona):
+        body = as_persona("officer", "id").get(QUEUE)
+        assert '<tr><td colspan="8">Tidak ada pengaduan di sini.</td></tr>' in \
+            body.content.decode()
 
     def test_user_text_is_escaped(self, world, as_persona, submit):
         submit(title="<script>alert('t')</script>")
