@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from api.errors import ErrorSerializer
 from api.idempotency import idempotent
-from api.listing import page_data
+from api.listing import json_response, page_json, page_response, with_members
 from api.serializers import (
     ComplaintDetailSerializer,
     ComplaintSerializer,
@@ -227,7 +227,8 @@ class ComplaintViewSet(Utf8Input, viewsets.GenericViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The page is chosen on the complaint table alone, then written out (api.listing).
         page = self.paginate_queryset(narrow(self.filter_queryset(self.get_queryset())))
-        return self.get_paginated_response(page_data(page, self.get_serializer_context()))
+        return page_response(self.paginator.get_next_link(), self.paginator.get_previous_link(),
+                             page_json(page, self.get_serializer_context()))
 
     @extend_schema(
         summary="One complaint",
@@ -236,7 +237,7 @@ class ComplaintViewSet(Utf8Input, viewsets.GenericViewSet):
     )
     def retrieve(self, request: Request, tracking_number: str) -> Response:
         actor, complaint = acting_on(request, tracking_number)
-        return Response(detail(actor, complaint, request))
+        return json_response(detail(actor, complaint, request))
 
     @extend_schema(
         summary="Submit a complaint",
@@ -279,13 +280,14 @@ class ComplaintViewSet(Utf8Input, viewsets.GenericViewSet):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-def detail(actor: Actor, complaint: Complaint, request: Request) -> dict[str, Any]:
-    """ComplaintDetailSerializer's fields: the complaint as the list gives it (api.listing)
-    and the actions `actor` may take on it now."""
+def detail(actor: Actor, complaint: Complaint, request: Request) -> str:
+    """ComplaintDetailSerializer's fields, as JSON: the complaint as the list gives it
+    (api.listing) and the actions `actor` may take on it now."""
     now = timezone.now()
     context = {"now": now, "request": request, "citizen": actor.kind == "citizen"}
-    (data,) = page_data([complaint], context)
-    return {**data, "available_actions": services.available_actions(complaint, actor, now=now)}
+    (text,) = page_json([complaint], context)
+    return with_members(text, {
+        "available_actions": services.available_actions(complaint, actor, now=now)})
 
 
 class TransitionView(Utf8Input, APIView):
@@ -331,7 +333,7 @@ class TransitionView(Utf8Input, APIView):
         actor, complaint = acting_on(request, tracking_number)
         complaint = services.complaint_transition(
             complaint=complaint, action=action, actor=actor, payload=request.data)
-        return Response(detail(actor, complaint, request))
+        return json_response(detail(actor, complaint, request))
 
 
 class EventListView(generics.ListAPIView):

@@ -54,7 +54,7 @@ def variety(world, submit, complaint_in):
     world.other_agency.save()
     # A username and a slug may begin like a formula (never hold a quote or a comma).
     world.officer.username = "+62officer"
-    world.officer.first_name, world.officer.last_name = " Budi", ""  # a name to strip
+    world.officer.first_name, world.officer.last_name = "\u2003Budi", "\x85"  # to strip
     world.officer.save()
     world.unit.code = "-ktp"
     world.unit.save()

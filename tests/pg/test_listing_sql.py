@@ -4,16 +4,22 @@ what ComplaintSerializer writes from model instances, key for key and value for 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sys
 
 import pytest
 
-from api.listing import page_data
+from api.listing import PYTHON_SPACE, page_json
 from api.serializers import ComplaintSerializer
 from complaints.models import Agency, Complaint
 from complaints.selectors import page_with_relations
 from tests.conftest import MONDAY_9_WIB
 
 pytestmark = pytest.mark.postgres
+
+
+def page_data(page, context):
+    return [json.loads(text) for text in page_json(page, context)]
 
 
 def serializer_page(page, context):
@@ -55,4 +61,9 @@ def test_citizens_are_not_told_the_officer(world, variety):
 
 def test_an_empty_page_needs_no_query(db, django_assert_num_queries):
     with django_assert_num_queries(0):
-        assert page_data([], {"now": MONDAY_9_WIB}) == []
+        assert page_json([], {"now": MONDAY_9_WIB}) == []
+
+
+def test_names_are_stripped_of_what_python_strips():
+    assert sorted(PYTHON_SPACE) == [c for c in map(chr, range(sys.maxunicode + 1))
+                                    if c.isspace()]
