@@ -11,7 +11,14 @@ import dj_database_url
 from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_database, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+    postgres_options,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -86,11 +93,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Off behind a pooler in transaction mode that cannot keep prepared statements (PgBouncer
+# before 1.21, or without max_prepared_statements): docs/deploy.md.
+POSTGRES_OPTIONS = postgres_options(env_bool("DB_PREPARED_STATEMENTS", True))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE makes every atomic block take SQLite's write lock up front, so two
     # transitions on one complaint serialise instead of both reading the old state.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+else:
+    DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRES_OPTIONS)
 
 # An optional read replica of the primary (a streaming standby). Only the exports and the
 # statistics read from it, and only their reads of complaint data (config/routers.py);
@@ -102,6 +114,7 @@ if _replica is not None:
                                    "DATABASE_URL (a replica of it)")
     # Tests have no second server: the replica alias reads the test database itself.
     _replica["TEST"] = {"MIRROR": "default"}
+    _replica.setdefault("OPTIONS", {}).update(POSTGRES_OPTIONS)
     DATABASES["replica"] = _replica  # config.routers.REPLICA
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 

@@ -26,5 +26,6 @@ if os.environ.get("TEST_DB") == "postgres":
         "default": {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": os.environ.get("PGDATABASE", "postgres"),
+            "OPTIONS": POSTGRES_OPTIONS,  # noqa: F405 - as deployed
         }
     }

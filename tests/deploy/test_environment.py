@@ -1,5 +1,6 @@
 """The deployment's environment variables, as a process starts with them: the optional read
-replica (DATABASE_REPLICA_URL, parsed like DATABASE_URL) and the mail server. Each case starts
+replica (DATABASE_REPLICA_URL, parsed like DATABASE_URL), prepared statements and the mail
+server. Each case starts
 a fresh Python with config.settings and only the variables it names: settings are read once,
 at start-up."""
 
@@ -25,6 +26,7 @@ print(json.dumps({name: getattr(settings, name) for name in (
     "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_TIMEOUT")}, default=str))
 """
 PRIMARY = "postgres://aduan:s3cret@db.internal:5432/aduan"
+PREPARED = {"server_side_binding": True, "prepare_threshold": 2}
 
 
 def start(**environment: str) -> subprocess.CompletedProcess[str]:
@@ -57,7 +59,7 @@ def test_the_replica_url_adds_a_replica_that_tests_mirror_to_the_primary():
                                     "CONN_HEALTH_CHECKS", "OPTIONS")} == {
         "ENGINE": "django.db.backends.postgresql", "HOST": "replica.internal", "PORT": 5433,
         "NAME": "aduan", "USER": "reader", "CONN_MAX_AGE": 30, "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {"application_name": "aduan-exports"},
+        "OPTIONS": {"application_name": "aduan-exports", **PREPARED},
     }
     # Tests run without a second server: the replica alias reads the test database.
     assert replica["TEST"]["MIRROR"] == "default"
@@ -80,6 +82,21 @@ def test_a_bad_replica_url_stops_start_up(replica_url, message):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("django.core.exceptions.ImproperlyConfigured: " + message), last
     assert "r3ad" not in result.stderr  # the password is not repeated
+
+
+def test_postgresql_prepares_statements_unless_told_not_to():
+    replica = "postgres://reader:r3ad@replica.internal:5433/aduan"
+    shown = settings_with(DATABASE_REPLICA_URL=replica)["DATABASES"]
+    assert shown["default"]["OPTIONS"] == shown[REPLICA]["OPTIONS"] == PREPARED
+    # Behind a pooler in transaction mode that cannot keep them (docs/deploy.md).
+    shown = settings_with(DATABASE_REPLICA_URL=replica, DB_PREPARED_STATEMENTS="0")["DATABASES"]
+    assert shown["default"]["OPTIONS"] == shown[REPLICA]["OPTIONS"] == {}
+    assert "DB_PREPARED_STATEMENTS must be one of" in refusal(DB_PREPARED_STATEMENTS="maybe")
+
+
+def test_sqlite_has_no_prepared_statements_to_set():
+    options = settings_with(DATABASE_URL="sqlite:////tmp/aduan.sqlite3")["DATABASES"]["default"]
+    assert options["OPTIONS"] == {"transaction_mode": "IMMEDIATE", "timeout": 20}
 
 
 def test_the_mail_server_comes_from_the_environment():
