@@ -7,7 +7,7 @@ the system acts for the sweeper.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -61,12 +61,10 @@ class Actor:
 
     @classmethod
     def staff(cls, user: AbstractBaseUser) -> Actor:
-        memberships = user.memberships.values_list(  # type: ignore[attr-defined]
-            "role", "agency_id", "agency__path", "agency__time_zone")
-        grants = tuple(Grant(Role(role), agency_id, path or "", zone or "")
-                       for role, agency_id, path, zone in memberships)
-        if getattr(user, "is_superuser", False):
-            grants += (Grant(Role.ADMINISTRATOR, None, ""),)
+        grants = getattr(user, GRANTS_READ, None)
+        if grants is None:
+            grants = grants_of(user, user.memberships.values_list(  # type: ignore[attr-defined]
+                *MEMBERSHIP_VALUES))
         return cls(kind="staff", user=user, grants=grants)
 
     @classmethod
@@ -88,6 +86,24 @@ class Actor:
 
 
 SYSTEM = Actor(kind="system")
+
+# What a grant is read from, on Membership.
+MEMBERSHIP_VALUES = ("role", "agency_id", "agency__path", "agency__time_zone")
+# A user read with their grants (by whoever signs them in: api.authentication) carries them
+# here, as Django's ModelBackend keeps a user's permissions on the user object.
+GRANTS_READ = "_aduan_grants"
+
+
+def grants_of(user: AbstractBaseUser,
+              memberships: Iterable[tuple[str | None, int | None, str | None, str | None]]
+              ) -> tuple[Grant, ...]:
+    """The grants of `user` from their memberships' MEMBERSHIP_VALUES (a row of Nones, as
+    an outer join gives for a user without any, is skipped)."""
+    grants = tuple(Grant(Role(role), agency_id, path or "", zone or "")
+                   for role, agency_id, path, zone in memberships if role is not None)
+    if getattr(user, "is_superuser", False):
+        grants += (Grant(Role.ADMINISTRATOR, None, ""),)
+    return grants
 
 
 def roles_on(actor: Actor, complaint: Complaint) -> set[Role]:

@@ -9,8 +9,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
+from api.authentication import user_for_api_key
 from api.models import ApiToken
 from complaints.identifiers import hash_token
+from complaints.models import Membership
+from workflow.permissions import Actor
+from workflow.states import Role
 
 URL = "/api/v1/complaints/"
 
@@ -82,3 +86,26 @@ def test_admin_issues_a_token_and_shows_the_secret_once(world, client):
     secret = next(m for m in shown if token.prefix in m).split(": ")[1].split(" ")[0]
     assert token.key_hash == hash_token(secret)
     assert client_with(secret).get(URL).status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "officer", "ombudsman", "administrator"])
+def test_the_tokens_user_comes_with_their_grants(world, persona, django_assert_num_queries):
+    user = getattr(world, persona)
+    _token, secret = ApiToken.issue(user, "x")
+    user_for_api_key(secret)  # the first use records last_used_at
+    with django_assert_num_queries(1):
+        signed_in = user_for_api_key(secret)
+        grants = Actor.staff(signed_in).grants
+    assert signed_in == user
+    assert [(f.attname, getattr(signed_in, f.attname)) for f in user._meta.concrete_fields] \
+        == [(f.attname, getattr(user, f.attname)) for f in user._meta.concrete_fields]
+    assert sorted(grants, key=repr) == sorted(Actor.staff(user).grants, key=repr)
+
+
+def test_a_token_reads_every_membership_and_none(world):
+    Membership.objects.create(user=world.officer, role=Role.SUPERVISOR, agency=world.agency)
+    _token, secret = ApiToken.issue(world.officer, "x")
+    assert {g.role for g in Actor.staff(user_for_api_key(secret)).grants} == \
+        {Role.OFFICER, Role.SUPERVISOR}
+    Membership.objects.filter(user=world.officer).delete()
+    assert Actor.staff(user_for_api_key(secret)).grants == ()
