@@ -38,7 +38,7 @@ from api.serializers import (
     instant,
 )
 from api.throttles import CitizenThrottle, SubmitThrottle
-from complaints.filters import ComplaintFilterSet
+from complaints.filters import RequestedFilters
 from complaints.identifiers import normalize_tracking_number
 from complaints.models import Complaint, Service, ServiceStandard
 from complaints.selectors import complaint_for_citizen, complaints_visible_to, narrow
@@ -195,7 +195,7 @@ class ComplaintViewSet(Utf8Input, viewsets.GenericViewSet):
     lookup_field = "tracking_number"
     serializer_class = ComplaintSerializer
     filter_backends = [DjangoFilterBackend, StrictOrdering]
-    filterset_class = ComplaintFilterSet
+    filterset_class = RequestedFilters
     ordering_fields = ["next_due", "received_at", "updated_at", "id"]
     ordering = ["next_due", "id"]
     pagination_class = ComplaintPagination

@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 from api.exports import complaints as export
 from api.exports import feed
 from api.views import ERROR, Utf8Input, staff_actor
-from complaints.filters import ComplaintFilterSet
+from complaints.filters import ComplaintFilterSet, RequestedFilters
 from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
 from config.routers import replica_reads
@@ -145,8 +145,8 @@ class ComplaintExportView(ExportView):
 
     def filtered(self, request: Request, complaints: QuerySet[Complaint], now: dt.datetime
                  ) -> QuerySet[Complaint]:
-        filterset = ComplaintFilterSet(request.query_params, queryset=complaints,
-                                       request=request, now=now)
+        filterset = RequestedFilters(request.query_params, queryset=complaints,
+                                     request=request, now=now)
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         return filterset.qs

@@ -1,0 +1,55 @@
+"""The complaint filters: the API's RequestedFilters builds only the filters a request
+names, and filters exactly as the whole ComplaintFilterSet does."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.http import QueryDict
+
+from complaints.filters import ComplaintFilterSet, RequestedFilters
+from complaints.models import Complaint
+from tests.conftest import MONDAY_9_WIB
+from workflow.states import State
+
+QUERIES = [
+    "", "state=received", "state=assigned&state=responded&state=assigned", "state=closed",
+    "agency=disdukcapil", "agency=nope", "service=ktp-el&visibility=public",
+    "assignee=none&state=received", "sla_status=running&sla_clock=verify",
+    "sla_status=breached", "received_after=2026-02-02T09:30:00%2B07:00",
+    "q=KTP&closure_reason=resolved", "page_size=5&cursor=abc&ordering=-id",
+]
+
+
+def narrowed(query: str, now: dt.datetime) -> RequestedFilters:
+    return RequestedFilters(QueryDict(query), queryset=Complaint.objects.all(), now=now)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_named_filters_filter_as_all_of_them(world, complaint_in, query):
+    for state in State:
+        complaint_in(state)
+    now = MONDAY_9_WIB + dt.timedelta(days=5)
+    whole = ComplaintFilterSet(QueryDict(query), queryset=Complaint.objects.all(), now=now)
+    named = narrowed(query, now)
+    assert whole.is_valid() and named.is_valid()
+    assert sorted(named.qs.values_list("pk", flat=True)) == \
+        sorted(whole.qs.values_list("pk", flat=True))
+    assert set(named.form.fields) == {name for name in ComplaintFilterSet.base_filters
+                                      if name in QueryDict(query)}
+
+
+@pytest.mark.parametrize("query", ["state=lost", "service=nope", "received_after=yesterday",
+                                   "sla_status=late&state=received"])
+def test_a_bad_named_value_is_refused_as_by_all_of_them(world, query):
+    whole = ComplaintFilterSet(QueryDict(query), queryset=Complaint.objects.all())
+    named = narrowed(query, MONDAY_9_WIB)
+    assert not whole.is_valid() and not named.is_valid()
+    assert named.errors == whole.errors
+
+
+def test_each_set_of_names_is_one_class(world):
+    first, second = narrowed("state=received", MONDAY_9_WIB), narrowed("state=closed", MONDAY_9_WIB)
+    assert type(first) is type(second) and isinstance(first, RequestedFilters)
+    assert type(narrowed("q=x", MONDAY_9_WIB)) is not type(first)
