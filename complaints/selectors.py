@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connections
 from django.db.models import Prefetch, Q, QuerySet
 
 from complaints.identifiers import normalize_tracking_number, token_matches
-from complaints.models import NO_DEADLINE, Complaint, Visibility
+from complaints.models import NO_DEADLINE, Agency, Complaint, Membership, Visibility
 from workflow.clocks import counts_for_next_due
 from workflow.models import Clock
-from workflow.permissions import Actor
+from workflow.permissions import GRANTS_READ, Actor, grants_of
 from workflow.states import Role
 
 
@@ -161,3 +164,28 @@ def complaint_for_citizen(tracking_number: str, access_token: str | None) -> Com
     if complaint is None or not token_matches(complaint.access_token_hash, access_token):
         return None
     return complaint
+
+
+def user_with_grants(where: str, params: list, *, join: str = "", extra: str = ""
+                     ) -> AbstractBaseUser | None:
+    """The user that `where` finds (alias u; `join` may add tables to find it by, `extra`
+    columns to read from them, which the user gets as attributes), read with their grants
+    (workflow.permissions.GRANTS_READ) in one query: a row per membership. Written as SQL,
+    as signing in happens on every request: building and compiling the same query with
+    the ORM cost ten times what PostgreSQL takes to run it."""
+    User = get_user_model()
+    ops = connections[User.objects.db].ops
+    columns = ", ".join(f"u.{ops.quote_name(field.column)}"
+                        for field in User._meta.concrete_fields)
+    rows = list(User.objects.raw(
+        f"SELECT {columns}, m.role AS grant_role, m.agency_id AS grant_agency, "
+        f"a.path AS grant_path, a.time_zone AS grant_zone{extra} "
+        f"FROM {ops.quote_name(User._meta.db_table)} u {join} "
+        f"LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.id "
+        f"LEFT JOIN {Agency._meta.db_table} a ON a.id = m.agency_id WHERE {where}", params))
+    if not rows:
+        return None
+    user = rows[0]
+    setattr(user, GRANTS_READ, grants_of(user, (
+        (row.grant_role, row.grant_agency, row.grant_path, row.grant_zone) for row in rows)))
+    return user

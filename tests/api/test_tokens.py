@@ -97,8 +97,12 @@ def test_the_tokens_user_comes_with_their_grants(world, persona, django_assert_n
         signed_in = user_for_api_key(secret)
         grants = Actor.staff(signed_in).grants
     assert signed_in == user
-    assert [(f.attname, getattr(signed_in, f.attname)) for f in user._meta.concrete_fields] \
-        == [(f.attname, getattr(user, f.attname)) for f in user._meta.concrete_fields]
+    # Every field as the ORM reads it: values and their types (booleans, aware instants).
+    user.refresh_from_db()
+    assert [(f.attname, getattr(signed_in, f.attname), type(getattr(signed_in, f.attname)))
+            for f in user._meta.concrete_fields] == \
+        [(f.attname, getattr(user, f.attname), type(getattr(user, f.attname)))
+         for f in user._meta.concrete_fields]
     assert sorted(grants, key=repr) == sorted(Actor.staff(user).grants, key=repr)
 
 
