@@ -286,7 +286,7 @@ def client_address(request: Any) -> str | None:
 # username alone, keeps an outsider from locking an officer out from anywhere.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "complaints.backends.StaffBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(hours=env_int("AXES_COOLOFF_TIME", 1))

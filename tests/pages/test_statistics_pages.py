@@ -283,6 +283,6 @@ def test_dashboard_queries_do_not_grow_with_complaints(client, world, submit,
     for i in range(how_many):
         story(world, submit, received=T0 + i * H)
     client.force_login(world.coordinator)
-    # Session, user, memberships; statistics 3, weekly volume 2, backlog 1, headlines 2.
-    with django_assert_num_queries(11):
+    # Session, user with memberships; statistics 3, weekly volume 2, backlog 1, headlines 2.
+    with django_assert_num_queries(10):
         assert get(client, DASHBOARD).status_code == 200
