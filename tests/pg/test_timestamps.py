@@ -43,3 +43,11 @@ def test_values_are_djangos(db, text):
 def test_a_value_python_cannot_hold_is_a_data_error(db):
     with pytest.raises(DataError):
         read("infinity")
+
+
+def test_in_utc_a_value_is_read_without_a_python_frame(db):
+    with connection.cursor() as cursor:
+        loader = cursor.cursor.adapters.get_loader(1184, Format.TEXT)(1184, cursor.cursor)
+    # The C loader's own method, not the labelling one: its values are already Django's.
+    assert type(loader.load.__self__).__module__.startswith(("psycopg_binary", "psycopg_c"))
+    assert loader.load(b"2026-11-27 06:00:00+07") == dt.datetime(2026, 11, 26, 23, tzinfo=dt.UTC)
