@@ -24,10 +24,11 @@ from django.db import connections
 from django.http import HttpResponse
 from rest_framework.utils.encoders import JSONEncoder
 
-from api.exports.postgres import CLOCK_BREACH, CLOCK_STATUS, isoformat_sql
+from api.exports.postgres import isoformat_sql
 from api.serializers import ComplaintSerializer
 from complaints.models import Complaint
 from complaints.selectors import page_with_relations
+from workflow.models import CLOCK_BREACH, CLOCK_STATUS
 
 
 # Each complaint is written as JSON text by concatenation: json_build_object looks up how

@@ -86,6 +86,21 @@ def status_conditions(now: dt.datetime) -> dict[ClockStatus, Q]:
     }
 
 
+# The same rule as SQL text, for statements written by hand about a clock k at %(now)s
+# (the exports, the API's listing, the staff queue), and the breach that
+# Clock.reported_breach gives. Tests compare them with the Python rule on PostgreSQL.
+CLOCK_STATUS = """CASE WHEN k.stopped_at IS NOT NULL THEN
+                    CASE WHEN k.stopped_at <= k.due_at THEN 'met' ELSE 'breached' END
+                WHEN k.paused_at IS NOT NULL THEN 'paused'
+                WHEN k.due_at < %(now)s THEN 'breached'
+                WHEN k.warn_at <= %(now)s THEN 'at_risk'
+                ELSE 'running' END"""
+CLOCK_BREACH = """coalesce(k.breached_at, CASE WHEN (k.stopped_at IS NULL AND k.paused_at IS NULL
+                                              AND k.due_at < %(now)s)
+                                             OR k.stopped_at > k.due_at
+                                        THEN k.due_at END)"""
+
+
 class ClockQuerySet(QuerySet["Clock"]):
     def with_status(self, now: dt.datetime) -> ClockQuerySet:
         """Annotate `status_at` with each clock's status at `now`."""

@@ -29,6 +29,7 @@ from api.exports.complaints import (
     chunk_size,
 )
 from complaints.models import Complaint
+from workflow.models import CLOCK_BREACH, CLOCK_STATUS
 from workflow.states import ClockName
 
 
@@ -44,21 +45,6 @@ def isoformat_sql(column: str, utc: str = "+00:00") -> str:
         offset = f"replace({offset}, '+00:00', '{utc}')"
     return (f"(replace(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '')"
             f" || {offset})")
-
-
-# A clock k's status at %(now)s, as workflow.models' Clock.status gives it, and its breach
-# as Clock.reported_breach does.
-CLOCK_STATUS = """CASE WHEN k.stopped_at IS NOT NULL THEN
-                    CASE WHEN k.stopped_at <= k.due_at THEN 'met' ELSE 'breached' END
-                WHEN k.paused_at IS NOT NULL THEN 'paused'
-                WHEN k.due_at < %(now)s THEN 'breached'
-                WHEN k.warn_at <= %(now)s THEN 'at_risk'
-                ELSE 'running' END"""
-CLOCK_BREACH = """coalesce(k.breached_at, CASE WHEN (k.stopped_at IS NULL AND k.paused_at IS NULL
-                                              AND k.due_at < %(now)s)
-                                             OR k.stopped_at > k.due_at
-                                        THEN k.due_at END)"""
-
 
 def _csv_cell(text: str, kind: str) -> str:
     """A text cell as api.exports.complaints writes it: a would-be formula gets a leading
