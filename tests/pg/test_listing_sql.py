@@ -38,6 +38,8 @@ def test_the_page_is_the_serializers(world, variety, days, zone, offset):
     for sql, python in zip(written, expected, strict=True):
         assert list(sql) == list(python)
         assert sql == python
+    # A page of one (the detail) has its own statement.
+    assert [page_data([c], {"now": now})[0] for c in page] == expected
     # The data exercised what it is meant to.
     clocks = [clock for d in written for clock in d["sla"]]
     moment = {0: "running", 3: "at_risk", 30: "breached"}[days]
@@ -57,6 +59,7 @@ def test_citizens_are_not_told_the_officer(world, variety):
     written = page_data(page, context)
     assert written == serializer_page(page, context)
     assert not any("assigned_to" in d for d in written)
+    assert [page_data([c], context)[0] for c in page] == written
 
 
 def test_an_empty_page_needs_no_query(db, django_assert_num_queries):
