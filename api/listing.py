@@ -140,17 +140,16 @@ REPRESENTATIONS = {
 }
 
 
-def page_json(page: list[Complaint], context: dict[str, Any]) -> list[str]:
-    """The representations of `page` (complaints chosen with selectors.narrow, or any
-    others), in its order, as ComplaintSerializer with `context` gives them, each as JSON
-    text: on PostgreSQL the database's text goes out as it is, never parsed."""
-    if not page:
+def page_json(keys: list[int], context: dict[str, Any]) -> list[str]:
+    """The representations of the complaints `keys`, in their order, as ComplaintSerializer
+    with `context` gives them, each as JSON text: on PostgreSQL the database's text goes
+    out as it is, never parsed."""
+    if not keys:
         return []
-    connection = connections[page[0]._state.db]
+    connection = connections[Complaint.objects.db]
     if connection.vendor != "postgresql":
-        data = ComplaintSerializer(page_with_relations(page), many=True, context=context).data
+        data = ComplaintSerializer(page_with_relations(keys), many=True, context=context).data
         return [json.dumps(item, cls=JSONEncoder, ensure_ascii=False) for item in data]
-    keys = [complaint.pk for complaint in page]
     sql = REPRESENTATIONS[bool(context.get("citizen")), len(keys) == 1]
     with connection.cursor() as cursor:
         cursor.execute(sql, {"keys": keys, "key": keys[0], "now": context["now"],

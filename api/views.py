@@ -228,7 +228,8 @@ class ComplaintViewSet(Utf8Input, viewsets.GenericViewSet):
         # The page is chosen on the complaint table alone, then written out (api.listing).
         page = self.paginate_queryset(narrow(self.filter_queryset(self.get_queryset())))
         return page_response(self.paginator.get_next_link(), self.paginator.get_previous_link(),
-                             page_json(page, self.get_serializer_context()))
+                             page_json([row["id"] for row in page],
+                                       self.get_serializer_context()))
 
     @extend_schema(
         summary="One complaint",
@@ -285,7 +286,7 @@ def detail(actor: Actor, complaint: Complaint, request: Request) -> str:
     (api.listing) and the actions `actor` may take on it now."""
     now = timezone.now()
     context = {"now": now, "request": request, "citizen": actor.kind == "citizen"}
-    (text,) = page_json([complaint], context)
+    (text,) = page_json([complaint.pk], context)
     return with_members(text, {
         "available_actions": services.available_actions(complaint, actor, now=now)})
 

@@ -67,12 +67,12 @@ def with_relations(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
 ORDER_FIELDS = ("id", "next_due", "received_at", "updated_at")
 
 
-def narrow(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """`queryset` for choosing a page: the complaint table and its scope, nothing joined.
-    Joined, PostgreSQL joined every complaint of the scope (4,600 for a busy coordinator)
-    before keeping 50; the page's rows are then read by key (page_with_relations,
-    queue_rows, api.listing)."""
-    return queryset.select_related(None).prefetch_related(None).only(*ORDER_FIELDS)
+def narrow(queryset: QuerySet[Complaint]) -> QuerySet[dict[str, Any]]:
+    """`queryset` for choosing a page: the complaint table and its scope, nothing joined,
+    each complaint as the values it is ordered by (a page is ordered and cut, then read by
+    key: page_with_relations, queue_rows, api.listing). Joined, PostgreSQL joined every
+    complaint of the scope (4,600 for a busy coordinator) before keeping 50."""
+    return queryset.select_related(None).prefetch_related(None).values(*ORDER_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -108,11 +108,10 @@ class _ClockValues(NamedTuple):
     paused_at: dt.datetime | None
 
 
-def queue_rows(page: Iterable[Complaint], now: dt.datetime) -> list[QueueRow]:
-    """The rows of a page chosen with `narrow`, in its order: one query for the complaints
-    and one for their clocks, with each clock's status at `now` (workflow.models'
+def queue_rows(keys: list[int], now: dt.datetime) -> list[QueueRow]:
+    """The rows of the complaints `keys`, in their order: one query for the complaints and
+    one for their clocks, with each clock's status at `now` (workflow.models'
     status_conditions)."""
-    keys = [complaint.pk for complaint in page]
     if not keys:
         return []
     connection = connections[Complaint.objects.db]
@@ -170,10 +169,9 @@ def _queue_values_sql(connection: Any, keys: list[int], now: dt.datetime) -> _Qu
         return _QueueValues(complaints, cursor.fetchall())
 
 
-def page_with_relations(page: Iterable[Complaint]) -> list[Complaint]:
-    """The complaints of a page chosen with `narrow`, in its order, read again with what
-    they are shown with (with_relations): one query for the page, whatever the scope."""
-    keys = [complaint.pk for complaint in page]
+def page_with_relations(keys: list[int]) -> list[Complaint]:
+    """The complaints `keys`, in their order, with what they are shown with
+    (with_relations): one query for the page, whatever the scope."""
     found = with_relations(Complaint.objects.filter(pk__in=keys)).in_bulk()
     return [found[key] for key in keys]
 

@@ -207,7 +207,7 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     query.pop("page", None)
     return page(request, actor, "staff/queue.html", {
         "tabs": tabs, "tab": tab, "filters": filterset.form, "order": order,
-        "listing": listing, "rows": queue_rows(listing, now),
+        "listing": listing, "rows": queue_rows([row["id"] for row in listing], now),
         "query": query.urlencode(), "now": now,
     }, status=200 if valid else 400)
 

@@ -48,7 +48,7 @@ def test_rows_say_what_the_instances_say(world, complaint_in, days):
     made.append(paused)
     now = MONDAY_9_WIB + dt.timedelta(days=days)
     page = list(Complaint.objects.order_by("-id"))
-    rows = [as_tuple(row) for row in queue_rows(page, now)]
+    rows = [as_tuple(row) for row in queue_rows([c.pk for c in page], now)]
     assert rows == [from_instances(complaint, now) for complaint in page]
     assert any(row[9] is None for row in rows) and any(row[9] for row in rows)
     statuses = {status for row in rows for _name, status in row[10]}
@@ -62,4 +62,4 @@ def test_rows_cost_two_queries_whatever_the_page(world, complaint_in,
         complaint_in(state)
     page = list(Complaint.objects.all())
     with django_assert_num_queries(2):
-        assert len(queue_rows(page, MONDAY_9_WIB)) == len(page)
+        assert len(queue_rows([c.pk for c in page], MONDAY_9_WIB)) == len(page)

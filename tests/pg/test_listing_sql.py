@@ -19,11 +19,12 @@ pytestmark = pytest.mark.postgres
 
 
 def page_data(page, context):
-    return [json.loads(text) for text in page_json(page, context)]
+    return [json.loads(text) for text in page_json([c.pk for c in page], context)]
 
 
 def serializer_page(page, context):
-    return ComplaintSerializer(page_with_relations(page), many=True, context=context).data
+    return ComplaintSerializer(page_with_relations([c.pk for c in page]), many=True,
+                               context=context).data
 
 
 @pytest.mark.parametrize("zone, offset", [("America/Sao_Paulo", "-03:00"), ("UTC", "Z")])
