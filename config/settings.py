@@ -86,6 +86,9 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets are rendered by Django's Jinja2 templates for them (config/forms.py).
+FORM_RENDERER = "config.forms.FormRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
