@@ -35,7 +35,7 @@ def user_for_api_key(secret: str | None) -> AbstractBaseUser | None:
     touch_before = tokens.ops.adapt_datetimefield_value(now - dt.timedelta(seconds=60))
     user = user_with_grants(
         "t.prefix = %s AND t.revoked_at IS NULL", [touch_before, prefix],
-        join=f"JOIN {ApiToken._meta.db_table} t ON t.user_id = u.id",
+        join=f"JOIN {tokens.ops.quote_name(ApiToken._meta.db_table)} t ON t.user_id = u.id",
         extra=", t.id AS token_id, t.key_hash AS token_hash, "
               "(t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale")
     if user is None or not token_matches(user.token_hash, secret) or not user.is_active:

@@ -205,7 +205,8 @@ def user_with_grants(where: str, params: list, *, join: str = "", extra: str = "
     columns to read from them, which the user gets as attributes), read with their grants
     (workflow.permissions.GRANTS_READ) in one query: a row per membership. Written as SQL,
     as signing in happens on every request: building and compiling the same query with
-    the ORM cost ten times what PostgreSQL takes to run it."""
+    the ORM cost several times what PostgreSQL takes to run it. Like every sign-in read,
+    it goes to the primary (config.routers): a role taken away counts at once."""
     User = get_user_model()
     ops = connections[User.objects.db].ops
     columns = ", ".join(f"u.{ops.quote_name(field.column)}"
@@ -214,8 +215,9 @@ def user_with_grants(where: str, params: list, *, join: str = "", extra: str = "
         f"SELECT {columns}, m.role AS grant_role, m.agency_id AS grant_agency, "
         f"a.path AS grant_path, a.time_zone AS grant_zone{extra} "
         f"FROM {ops.quote_name(User._meta.db_table)} u {join} "
-        f"LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.id "
-        f"LEFT JOIN {Agency._meta.db_table} a ON a.id = m.agency_id WHERE {where}", params))
+        f"LEFT JOIN {ops.quote_name(Membership._meta.db_table)} m ON m.user_id = u.id "
+        f"LEFT JOIN {ops.quote_name(Agency._meta.db_table)} a ON a.id = m.agency_id "
+        f"WHERE {where}", params))
     if not rows:
         return None
     user = rows[0]

@@ -21,9 +21,10 @@ from django.db.models import Model
 
 # The alias of the replica in DATABASES (config/settings.py adds it from DATABASE_REPLICA_URL).
 REPLICA = "replica"
-# What the replica serves: complaints and their workflow records. Sign-in, sessions, API
-# tokens and the cache table always read the primary, so that a revoked token, a deactivated
-# user or a new session takes effect at once, not when the replica catches up.
+# What the replica serves: complaints and their workflow records. Sign-in (with the user's
+# roles), sessions, API tokens and the cache table always read the primary, so that a
+# revoked token or role, a deactivated user or a new session takes effect at once, not when
+# the replica catches up.
 REPLICA_APPS = frozenset({"complaints", "workflow"})
 
 # A context variable, not a thread-local: each request of a threaded gunicorn worker, and
