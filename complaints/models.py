@@ -392,8 +392,11 @@ class Complaint(FSMModelMixin, models.Model):
             models.Index(fields=["agency", "state", "next_due"], name="complaint_agency_queue",
                          include=["id", "received_at", "updated_at", "assignee", "unit"]),
             models.Index(fields=["unit", "state", "next_due"], name="complaint_unit_queue"),
+            # Covering too: an officer's few hundred open complaints, read from the table
+            # one by one, were a fifth of the time of their queue's API page.
             models.Index(fields=["assignee", "state", "next_due"],
-                         name="complaint_assignee_queue"),
+                         name="complaint_assignee_queue",
+                         include=["id", "received_at", "updated_at", "unit"]),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
-"""The coordinator's queue can be read from complaint_agency_queue alone (an index-only
-scan, docs/performance.md shows the plan at 1M complaints): the index holds every column of
-the complaint table that choosing a page, and counting it, read. Checked on the SQL itself,
+"""The coordinator's queue can be read from complaint_agency_queue alone, and the officer's
+from complaint_assignee_queue (index-only scans, docs/performance.md shows the plans at 1M
+complaints): each index holds every column of the complaint table that choosing a page,
+and counting it, read. Checked on the SQL itself,
 so a column the queries start reading fails here rather than silently sending PostgreSQL
 back to the table for each of thousands of rows."""
 
@@ -15,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from complaints.filters import ComplaintFilterSet
 from complaints.selectors import complaints_visible_to, narrow
-from workflow.states import Role
+from workflow.states import Role, State
 
 pytestmark = pytest.mark.postgres
 
@@ -48,3 +49,19 @@ def test_the_agency_queue_index_covers_the_coordinators_page_and_count(world, su
     assert {"agency_id", "state", "next_due"} <= covered
     for read in (complaint_columns(lambda: list(page)), complaint_columns(filtered.count)):
         assert "agency_id" in read and read <= covered, read - covered
+
+
+@pytest.mark.parametrize("query", ["assignee=me&state=assigned&state=responded",
+                                   "assignee=me&state=assigned&state=received&state=responded"])
+def test_the_assignee_queue_index_covers_the_officers_page_and_count(world, complaint_in,
+                                                                    rf, query):
+    complaint_in(State.ASSIGNED)
+    request = rf.get("/")
+    request.user = world.officer
+    scope = complaints_visible_to(world.actor(Role.OFFICER))
+    filtered = ComplaintFilterSet(QueryDict(query), queryset=scope, request=request).qs
+    page = narrow(filtered).order_by("next_due", "id")[:51]
+    covered = index_columns("complaint_assignee_queue")
+    assert {"assignee_id", "state", "next_due"} <= covered
+    for read in (complaint_columns(lambda: list(page)), complaint_columns(filtered.count)):
+        assert "assignee_id" in read and read <= covered, read - covered
