@@ -7,7 +7,8 @@ joining six tables (whose planning and hash joins were most of its time), a pref
 request. On PostgreSQL one SELECT writes the same representation instead: each complaint
 as JSON text, the small tables it names joined, the complaint table and the links to it
 read by key, its clocks aggregated in start order, every instant already in the agency's
-zone; the statement is prepared, so it is planned once per connection. The text goes out as it is: parsing it and writing it again was a tenth of a page.
+zone; the statement is prepared, so it is planned once per connection. The text goes out
+as it is: parsing it and writing it again was a tenth of a page.
 
 The objects are the serializer's, key for key and value for value;
 tests/pg/test_listing_sql.py compares the two on complaints in every state, with clocks in

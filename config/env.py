@@ -66,8 +66,9 @@ def env_database(name: str, *, conn_max_age: int) -> dict[str, Any] | None:
 
 def postgres_options(prepared_statements: bool) -> dict[str, Any]:
     """OPTIONS for a PostgreSQL DATABASES entry. With prepared statements, parameters are
-    bound by the server and a statement run twice on a connection is planned once for it
-    (psycopg prepares it): a list page's statements took longer to plan than to run."""
+    bound by the server, and psycopg prepares a statement that a connection has run twice,
+    so it is planned once for that connection: a list page's statements took longer to plan
+    than to run."""
     if not prepared_statements:
         return {}
     return {"server_side_binding": True, "prepare_threshold": 2}

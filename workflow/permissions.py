@@ -89,8 +89,8 @@ SYSTEM = Actor(kind="system")
 
 # What a grant is read from, on Membership.
 MEMBERSHIP_VALUES = ("role", "agency_id", "agency__path", "agency__time_zone")
-# A user read with their grants (by whoever signs them in: api.authentication) carries them
-# here, as Django's ModelBackend keeps a user's permissions on the user object.
+# A user read with their grants (complaints.selectors.user_with_grants, on signing in)
+# carries them here, as Django's ModelBackend keeps a user's permissions on the user object.
 GRANTS_READ = "_aduan_grants"
 
 

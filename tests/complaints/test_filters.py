@@ -50,6 +50,7 @@ def test_a_bad_named_value_is_refused_as_by_all_of_them(world, query):
 
 
 def test_each_set_of_names_is_one_class(world):
-    first, second = narrowed("state=received", MONDAY_9_WIB), narrowed("state=closed", MONDAY_9_WIB)
+    first = narrowed("state=received", MONDAY_9_WIB)
+    second = narrowed("state=closed", MONDAY_9_WIB)
     assert type(first) is type(second) and isinstance(first, RequestedFilters)
     assert type(narrowed("q=x", MONDAY_9_WIB)) is not type(first)
