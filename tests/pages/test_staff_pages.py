@@ -637,6 +637,39 @@ class TestIntake:
         assert 'id="id_title_error"' in body and 'id="id_service_error"' in body
         assert not Complaint.objects.exists()
 
+    @pytest.mark.parametrize(("language", "optional"), [("en", "optional"),
+                                                        ("id", "opsional")])
+    def test_each_field_has_its_label_hint_and_errors(self, world, as_persona, language,
+                                                      optional):
+        """The staff_field tag, on every kind of field: a control with its label (optional
+        ones marked in the page's language), a radio group as a fieldset, a checkbox inside
+        its label, and each hint and error with the id the control points to."""
+        body = as_persona("coordinator", language).post(
+            reverse("staff:intake"), {"channel": "sms", "reporter_email": "not an address"}
+        ).content.decode()
+        title = re.search(r'<div class="field field-error">\s*<label for="id_title">([^<]*)'
+                          r'</label>\s*<ul class="errorlist" id="id_title_error"><li>[^<]+'
+                          r'</li></ul>\s*<input [^>]*name="title"[^>]*>', body)
+        assert title and "(" not in title.group(1)  # required: not marked
+        assert re.search(r'<label for="id_location_text">[^<]+ <span class="hint">'
+                         rf'\({optional}\)</span></label>', body)
+        assert re.search(r'<p class="hint" id="id_reporter_id_number_helptext">[^<]+</p>'
+                         r'\s*<input [^>]*aria-describedby="id_reporter_id_number_helptext"',
+                         body)
+        assert re.search(r'<ul class="errorlist" id="id_reporter_email_error"><li>[^<]+</li>'
+                         r'</ul>\s*<input [^>]*aria-describedby="id_reporter_email_error"', body)
+        assert re.search(r'<fieldset class="field field-error">\s*<legend>[^<]+</legend>\s*'
+                         r'<ul class="errorlist" id="id_visibility_error"><li>[^<]+</li></ul>'
+                         r'\s*<label class="choice" for="id_visibility_0"><input type="radio"'
+                         r' name="visibility" value="public"[^>]*> <span>[^<]+</span></label>',
+                         body)
+        assert re.search(r'<label class="choice" for="id_reporter_consent"><input '
+                         r'type="checkbox" name="reporter_consent"[^>]*> <span>[^<]+</span>'
+                         r'</label>', body)
+        # The queue's filters are all optional, and not marked so.
+        queue = as_persona("coordinator", language).get(QUEUE).content.decode()
+        assert '<label for="id_q">' in queue and f"({optional})" not in queue
+
     @pytest.mark.parametrize("persona", ["supervisor", "ombudsman"])
     def test_only_coordinators_and_officers_record(self, world, as_persona, persona):
         client = as_persona(persona)
