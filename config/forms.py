@@ -4,28 +4,20 @@ the Django template engine for widgets that only it has templates for (the admin
 The Django template engine renders a select as a template per option, and the widgets were
 two fifths of a staff page's rendering; Jinja2 compiles each widget template to Python once.
 The pages themselves stay Django templates, and the HTML of a widget is the same either way
-(tests/test_form_renderer.py compares them). The project's own templates for a field with
-its label, hint and errors (<app>/jinja2/) are rendered by the same Jinja2 (`jinja2()`).
+(tests/test_form_renderer.py compares them).
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.forms.renderers import BaseRenderer, DjangoTemplates, Jinja2
 from django.template import TemplateDoesNotExist
 
 
-@functools.cache
-def jinja2() -> Jinja2:
-    """Django's Jinja2 form renderer: its templates for widgets, and the apps' jinja2/."""
-    return Jinja2()
-
-
 class FormRenderer(BaseRenderer):
     def __init__(self) -> None:
-        self.jinja2, self.django = jinja2(), DjangoTemplates()
+        self.jinja2, self.django = Jinja2(), DjangoTemplates()
 
     def get_template(self, template_name: str) -> Any:
         try:

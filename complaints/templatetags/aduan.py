@@ -11,7 +11,6 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django import template
-from django.forms import BoundField
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,7 +21,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from config.forms import jinja2
 from workflow.states import ClockName, ClockStatus, State
 
 register = template.Library()
@@ -100,17 +98,6 @@ def sla_badge(clock: Any, now: dt.datetime | None = None) -> str:
 
 def _status_badge(status: str) -> str:
     return format_html('<span class="badge {}">{}</span>', status, STATUS_LABELS[status])
-
-
-@register.simple_tag
-def staff_field(field: BoundField, quiet: bool = False) -> str:
-    """`{% staff_field form.title %}`: one field with its label, hint and errors
-    (complaints/jinja2/staff/field.html), written by Jinja2 as its widget is: an include of
-    a Django template for each field cost a staff page as much as its queries. `quiet`: do
-    not mark optional fields (filters, where all are)."""
-    optional = "" if quiet or field.field.required else gettext("optional")
-    return field.render("staff/field.html", {"field": field, "optional": optional},
-                        renderer=jinja2())
 
 
 @register.simple_tag
