@@ -65,3 +65,13 @@ def test_the_assignee_queue_index_covers_the_officers_page_and_count(world, comp
     assert {"assignee_id", "state", "next_due"} <= covered
     for read in (complaint_columns(lambda: list(page)), complaint_columns(filtered.count)):
         assert "assignee_id" in read and read <= covered, read - covered
+
+
+def test_autovacuum_keeps_the_covering_indexes_index_only(db):
+    """The complaint table is vacuumed after 2 % of it changed (migration 0005), so the
+    pages the queue indexes point to stay marked all-visible (docs/performance.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'complaints_complaint'")
+        (options,) = cursor.fetchone()
+    assert set(options or []) >= {"autovacuum_vacuum_scale_factor=0.02",
+                                  "autovacuum_vacuum_insert_scale_factor=0.02"}
