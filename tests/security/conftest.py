@@ -122,9 +122,11 @@ def identity_of(key: str) -> dict[str, Any]:
     }
 
 
-# Any of these in a body means some reporter's identity is in it.
+# Any of these in a body means some reporter's identity is in it. The words are matched as
+# words: a CSRF token is 64 random letters and digits, and one held "qwyN".
 IDENTITY_PATTERN = re.compile(
-    "|".join(["zarkovna", "qwyn", *(re.escape(identity_of(k)["phone"]) for k in KEYS),
+    "|".join([r"\bzarkovna\b", r"\bqwyn\b",
+              *(re.escape(identity_of(k)["phone"]) for k in KEYS),
               *(re.escape(identity_of(k)["id_number"]) for k in KEYS)]),
     re.IGNORECASE)
 
