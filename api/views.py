@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
@@ -41,7 +40,12 @@ from api.throttles import CitizenThrottle, SubmitThrottle
 from complaints.filters import RequestedFilters
 from complaints.identifiers import normalize_tracking_number
 from complaints.models import Complaint, Service, ServiceStandard
-from complaints.selectors import complaint_for_citizen, complaints_visible_to, narrow
+from complaints.selectors import (
+    complaint_for_citizen,
+    complaint_with_places,
+    complaints_visible_to,
+    narrow,
+)
 from workflow import services
 from workflow.audit import verify_complaint
 from workflow.permissions import Actor
@@ -128,8 +132,10 @@ def scoped_complaint(actor: Actor, tracking_number: str) -> Complaint:
     if number is None:
         raise exceptions.NotFound()
     # With what the actor's roles on it are decided by.
-    return get_object_or_404(complaints_visible_to(actor).select_related("agency", "unit"),
-                             tracking_number=number)
+    complaint = complaint_with_places(complaints_visible_to(actor).filter(tracking_number=number))
+    if complaint is None:
+        raise exceptions.NotFound()
+    return complaint
 
 
 class InvalidCursor(exceptions.APIException):

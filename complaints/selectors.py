@@ -7,6 +7,7 @@ export and page goes through it (or through `complaint_for_citizen`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -14,8 +15,10 @@ from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model, Prefetch, Q, QuerySet
 
 from complaints.identifiers import normalize_tracking_number, token_matches
 from complaints.models import NO_DEADLINE, Agency, Complaint, Membership, Visibility
@@ -197,6 +200,74 @@ def complaint_for_citizen(tracking_number: str, access_token: str | None) -> Com
     if complaint is None or not token_matches(complaint.access_token_hash, access_token):
         return None
     return complaint
+
+
+# The complaint, its agency and its unit: the tables and aliases of complaint_with_places.
+PLACES = ((Complaint, "c"), (Agency, "a"), (Agency, "u"))
+
+
+def complaint_with_places(scoped: QuerySet[Complaint]) -> Complaint | None:
+    """The complaint `scoped` finds (one at most), with its agency and unit, as
+    `scoped.select_related("agency", "unit").first()` reads it. The statement's columns are
+    written once: compiling select_related's sixty of them took 1.5 ms a request, seven
+    times what the database takes to run it. Only `scoped`'s own condition (the actor's
+    scope, the tracking number) is compiled each time, as the subquery that finds it."""
+    connection = connections[scoped.db]
+    try:
+        condition, params = scoped.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a condition nothing meets (an actor without any scope)
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_places_select(connection.alias)} WHERE c.id IN ({condition})",
+                       params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances, start = [], 0
+    for model, _ in PLACES:
+        width = len(model._meta.concrete_fields)
+        values = row[start:start + width]
+        start += width
+        instances.append(_instance(model, values, connection) if values[0] is not None
+                         else None)
+    complaint, complaint.agency, unit = instances
+    if unit is not None:
+        complaint.unit = unit
+    return complaint
+
+
+@functools.cache
+def _places_select(alias: str) -> str:
+    qn = connections[alias].ops.quote_name
+    columns = ", ".join(f"{table}.{qn(field.column)}" for model, table in PLACES
+                        for field in model._meta.concrete_fields)
+    return (f"SELECT {columns} FROM {qn(Complaint._meta.db_table)} c "
+            f"JOIN {qn(Agency._meta.db_table)} a ON a.id = c.agency_id "
+            f"LEFT JOIN {qn(Agency._meta.db_table)} u ON u.id = c.unit_id")
+
+
+def _instance(model: type[Model], values: tuple, connection: BaseDatabaseWrapper) -> Any:
+    """A model instance from its concrete fields' values, converted as the ORM converts
+    them (SQLite's times and booleans, for one)."""
+    converted = list(values)
+    for index, column, converters in _converters(model, connection.alias):
+        for convert in converters:
+            converted[index] = convert(converted[index], column, connection)
+    return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields],
+                         converted)
+
+
+@functools.cache
+def _converters(model: type[Model], alias: str) -> list[tuple[int, Any, list]]:
+    connection = connections[alias]
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        converters = (connection.ops.get_db_converters(column)
+                      + column.get_db_converters(connection))
+        if converters:
+            found.append((index, column, converters))
+    return found
 
 
 def user_with_grants(where: str, params: list, *, join: str = "", extra: str = ""

@@ -1,0 +1,49 @@
+"""A complaint read with its agency and unit by one statement written once
+(selectors.complaint_with_places) must be the complaint the ORM's select_related reads,
+field for field and type for type, on SQLite and on PostgreSQL, and no more than its
+query finds."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Model
+
+from complaints.models import Agency, Complaint
+from complaints.selectors import complaint_with_places, complaints_visible_to
+from workflow.states import Role, State
+
+
+def fields(instance: Model | None) -> list[tuple[str, object, type]] | None:
+    if instance is None:
+        return None
+    return [(f.attname, getattr(instance, f.attname), type(getattr(instance, f.attname)))
+            for f in instance._meta.concrete_fields]
+
+
+def test_it_is_what_select_related_reads(world, complaint_in, submit,
+                                         django_assert_num_queries):
+    located = submit(latitude=Decimal("-3.990000"), longitude=Decimal("122.510000")).complaint
+    made = [complaint_in(state) for state in State] + [located]
+    Agency.objects.filter(pk=world.agency.pk).update(cuti_bersama_is_working=True)
+    for made_one in made:
+        expected = Complaint.objects.select_related("agency", "unit").get(pk=made_one.pk)
+        with django_assert_num_queries(1):
+            read = complaint_with_places(Complaint.objects.filter(pk=made_one.pk))
+            assert fields(read.agency) == fields(expected.agency)
+            assert fields(read.unit) == fields(expected.unit)
+        assert fields(read) == fields(expected)
+        assert read._state.adding is False and read._state.db == expected._state.db
+    assert {m.unit_id is None for m in made} == {True, False}
+    assert located.latitude is not None
+
+
+def test_it_reads_only_what_the_query_finds(world, complaint_in):
+    complaint = complaint_in(State.ASSIGNED)
+    mine = complaints_visible_to(world.actor(Role.OFFICER))
+    elsewhere = complaints_visible_to(world.actor("outside_officer"))
+    number = complaint.tracking_number
+    assert complaint_with_places(mine.filter(tracking_number=number)).pk == complaint.pk
+    assert complaint_with_places(elsewhere.filter(tracking_number=number)) is None
+    assert complaint_with_places(mine.filter(tracking_number="NOT-THERE")) is None
+    assert complaint_with_places(Complaint.objects.none()) is None
