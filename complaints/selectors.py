@@ -230,7 +230,8 @@ def complaint_with_places(scoped: QuerySet[Complaint]) -> Complaint | None:
         start += width
         instances.append(_instance(model, values, connection) if values[0] is not None
                          else None)
-    complaint, complaint.agency, unit = instances
+    complaint, agency, unit = instances
+    complaint.agency = agency
     if unit is not None:
         complaint.unit = unit
     return complaint
