@@ -641,9 +641,10 @@ class TestIntake:
                                                         ("id", "opsional")])
     def test_each_field_has_its_label_hint_and_errors(self, world, as_persona, language,
                                                       optional):
-        """The staff_field tag, on every kind of field: a control with its label (optional
-        ones marked in the page's language), a radio group as a fieldset, a checkbox inside
-        its label, and each hint and error with the id the control points to."""
+        """Every kind of field of a staff form (staff/_field.html): a control with its label
+        (optional ones marked in the page's language), a radio group as a fieldset, a
+        checkbox inside its label, and each hint and error with the id the control points
+        to."""
         body = as_persona("coordinator", language).post(
             reverse("staff:intake"), {"channel": "sms", "reporter_email": "not an address"}
         ).content.decode()
