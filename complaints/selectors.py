@@ -237,11 +237,16 @@ def complaint_with_places(scoped: QuerySet[Complaint]) -> Complaint | None:
     return complaint
 
 
+def _columns(model: type[Model], table: str, alias: str) -> str:
+    """Every concrete column of `model`, under the table alias `table`, in field order."""
+    qn = connections[alias].ops.quote_name
+    return ", ".join(f"{table}.{qn(field.column)}" for field in model._meta.concrete_fields)
+
+
 @functools.cache
 def _places_select(alias: str) -> str:
     qn = connections[alias].ops.quote_name
-    columns = ", ".join(f"{table}.{qn(field.column)}" for model, table in PLACES
-                        for field in model._meta.concrete_fields)
+    columns = ", ".join(_columns(model, table, alias) for model, table in PLACES)
     return (f"SELECT {columns} FROM {qn(Complaint._meta.db_table)} c "
             f"JOIN {qn(Agency._meta.db_table)} a ON a.id = c.agency_id "
             f"LEFT JOIN {qn(Agency._meta.db_table)} u ON u.id = c.unit_id")
@@ -281,11 +286,9 @@ def user_with_grants(where: str, params: list, *, join: str = "", extra: str = "
     it goes to the primary (config.routers): a role taken away counts at once."""
     User = get_user_model()
     ops = connections[User.objects.db].ops
-    columns = ", ".join(f"u.{ops.quote_name(field.column)}"
-                        for field in User._meta.concrete_fields)
     rows = list(User.objects.raw(
-        f"SELECT {columns}, m.role AS grant_role, m.agency_id AS grant_agency, "
-        f"a.path AS grant_path, a.time_zone AS grant_zone{extra} "
+        f"SELECT {_columns(User, 'u', User.objects.db)}, m.role AS grant_role, "
+        f"m.agency_id AS grant_agency, a.path AS grant_path, a.time_zone AS grant_zone{extra} "
         f"FROM {ops.quote_name(User._meta.db_table)} u {join} "
         f"LEFT JOIN {ops.quote_name(Membership._meta.db_table)} m ON m.user_id = u.id "
         f"LEFT JOIN {ops.quote_name(Agency._meta.db_table)} a ON a.id = m.agency_id "
