@@ -119,6 +119,10 @@ def verify_events(tracking_number: str, events: Iterable[Event]) -> ChainReport:
             return ChainReport(tracking_number, False, count, event.seq,
                                "hash does not match the event's contents")
         prev_hash = event.hash
+    if not count:
+        # Every chain starts with the submission, in the transaction that creates the
+        # complaint: a complaint without events has lost its whole chain.
+        return ChainReport(tracking_number, False, 0, 1, "the complaint has no events")
     return ChainReport(tracking_number, True, count)
 
 

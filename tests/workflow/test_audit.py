@@ -69,6 +69,26 @@ def test_removing_an_event_breaks_the_chain(complaint_in):
     assert report.reason == "expected event 2, found 3"
 
 
+def test_a_complaint_without_any_event_left_is_a_broken_chain(complaint_in, capsys):
+    """Every chain starts with the submission: deleting all of a complaint's events must not
+    make it vanish from the check."""
+    complaint = complaint_in(State.RESPONDED)
+    complaint_in(State.CLOSED)
+    _raw_update("DELETE FROM workflow_notification WHERE event_id IN "
+                "(SELECT id FROM workflow_event WHERE complaint_id = %s)", [complaint.pk])
+    _raw_update("DELETE FROM workflow_event WHERE complaint_id = %s", [complaint.pk])
+
+    report = verify_complaint(complaint)
+    assert (report.ok, report.events, report.broken_seq) == (False, 0, 1)
+    assert report.reason == "the complaint has no events"
+    with pytest.raises(CommandError, match="1 of 2 audit chains are broken"):
+        call_command("verify_audit")
+    assert capsys.readouterr().out.strip() == (
+        f"BROKEN {complaint.tracking_number} at event 1: the complaint has no events")
+    with pytest.raises(CommandError, match="1 of 1 audit chains are broken"):
+        call_command("verify_audit", complaint.tracking_number)
+
+
 def test_rehashing_an_edited_event_still_breaks_the_next_link(complaint_in):
     complaint = complaint_in(State.CLOSED)
     event = complaint.events.get(seq=2)

@@ -6,6 +6,8 @@ import itertools
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
 
 from complaints.identifiers import normalize_tracking_number
 from complaints.models import Complaint
@@ -20,25 +22,37 @@ class Command(BaseCommand):
         parser.add_argument("tracking_numbers", nargs="*", metavar="TRACKING_NUMBER")
 
     def handle(self, *args: Any, tracking_numbers: list[str], **options: Any) -> None:
-        complaints = Complaint.objects.order_by("pk")
+        complaints = Complaint.objects.all()
+        events = Event.objects.all()
         if tracking_numbers:
             wanted = [normalize_tracking_number(n) or n for n in tracking_numbers]
             complaints = complaints.filter(tracking_number__in=wanted)
             missing = set(wanted) - set(complaints.values_list("tracking_number", flat=True))
             if missing:
                 raise CommandError(f"Unknown tracking number: {', '.join(sorted(missing))}")
-        numbers = dict(complaints.values_list("pk", "tracking_number"))
-        # One pass over the events in chain order, grouped per complaint.
-        events = (Event.objects.filter(complaint_id__in=numbers) if tracking_numbers
-                  else Event.objects.all()).order_by("complaint_id", "seq").iterator(2000)
+            events = events.filter(complaint__in=complaints)
+        # One pass over the events in chain order, each with its complaint's tracking number:
+        # memory stays the same whatever the number of complaints.
+        chains = itertools.groupby(
+            events.annotate(tracking_number=F("complaint__tracking_number"))
+            .order_by("complaint_id", "seq").iterator(2000),
+            key=lambda event: (event.complaint_id, event.tracking_number))
+        reports = itertools.chain(
+            (verify_events(number, group) for (_pk, number), group in chains),
+            # Complaints that have no event left at all: the pass above never meets them.
+            (verify_events(number, ()) for number in complaints.filter(
+                ~Exists(Event.objects.filter(complaint=OuterRef("pk"))))
+             .values_list("tracking_number", flat=True).iterator(2000)))
         checked = total = 0
         broken = []
-        for complaint_id, group in itertools.groupby(events, key=lambda e: e.complaint_id):
-            report = verify_events(numbers[complaint_id], group)
-            checked += 1
-            total += report.events
-            if not report.ok:
-                broken.append(report)
+        # In a transaction, PostgreSQL streams the events to the cursor instead of first
+        # materialising all of them for a cursor that outlives it.
+        with transaction.atomic():
+            for report in reports:
+                checked += 1
+                total += report.events
+                if not report.ok:
+                    broken.append(report)
         for report in broken:
             self.stdout.write(
                 f"BROKEN {report.tracking_number} at event {report.broken_seq}: {report.reason}"
