@@ -46,12 +46,10 @@ def main_select(captured: list[str]) -> str | None:
 
 
 def plans(captured: dict[str, list[str]], anchor: dt.datetime) -> dict[str, str]:
+    from django.db import connection
     from django.db.models.expressions import RawSQL
 
-    from api.exports import feed
-    from django.db import connection
-
-    from api.exports import postgres
+    from api.exports import feed, postgres
     from api.exports.complaints import chunk_size
     from workflow.models import SWEEP_DUE, SWEEP_WARN, Clock, Event
 

@@ -366,12 +366,11 @@ def _durations(selection: _Selection) -> dict[Level, Durations]:
     found: defaultdict[Level, tuple[list[Decimal], list[Decimal]]] = defaultdict(
         lambda: ([], []))
     for agency_id, service_id, received_at, first_response_at, closed_at in rows:
+        ends = (first_response_at, closed_at)
         for level in ((agency_id, service_id), (agency_id, None), (None, None)):
-            first_response, closure = found[level]
-            if first_response_at is not None:
-                first_response.append(_seconds(first_response_at - received_at))
-            if closed_at is not None:
-                closure.append(_seconds(closed_at - received_at))
+            for values, end in zip(found[level], ends, strict=True):
+                if end is not None:
+                    values.append(_seconds(end - received_at))
     return {level: tuple(_duration_figures(len(values), sorted(values).__getitem__)
                          for values in lists) for level, lists in found.items()}
 
