@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     Case,
@@ -380,7 +381,10 @@ def _durations_in_sql(rows: QuerySet) -> dict[Level, Durations]:
     microseconds, exact as `_seconds`) and sends only the values at the ranks the
     percentiles need, instead of every complaint's row. At a million complaints the Python
     way held 900,000 durations in memory and took most of the statistics' time."""
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a condition nothing can meet (a date filter, no agency yet)
+        return {}
     picked = ", ".join(
         f"{values}[{rounded}({fraction} * ({values}_n - 1))::int + 1]"
         for values in ("first", "closure") for fraction in FRACTIONS
