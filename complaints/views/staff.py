@@ -22,7 +22,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -51,11 +51,11 @@ from complaints.models import (
     root_path_of,
 )
 from complaints.selectors import (
+    complaint_for_page,
     complaints_visible_to,
     narrow,
     queue_rows,
     scope_filter,
-    with_relations,
 )
 from complaints.templatetags.aduan import local
 from workflow.errors import InvalidInput, NotPermitted, WorkflowError
@@ -113,8 +113,11 @@ def page(request: HttpRequest, actor: Actor, template: str, context: dict[str, A
 def visible_complaint(actor: Actor, tracking_number: str) -> Complaint:
     """The complaint if it is in the actor's scope; 404 otherwise, so that a complaint
     outside it does not even exist for them."""
-    return get_object_or_404(with_relations(complaints_visible_to(actor)),
-                             tracking_number=tracking_number)
+    complaint = complaint_for_page(complaints_visible_to(actor)
+                                   .filter(tracking_number=tracking_number))
+    if complaint is None:
+        raise Http404
+    return complaint
 
 
 def roots_of(actor: Actor, roles: tuple[Role, ...] | None = None) -> Q | None:

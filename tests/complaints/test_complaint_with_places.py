@@ -1,7 +1,7 @@
-"""A complaint read with its agency and unit by one statement written once
-(selectors.complaint_with_places) must be the complaint the ORM's select_related reads,
-field for field and type for type, on SQLite and on PostgreSQL, and no more than its
-query finds."""
+"""A complaint read with its agency and unit, or with what its staff page shows, by one
+statement written once (selectors.complaint_with_places, complaint_for_page) must be the
+complaint the ORM's select_related reads, field for field and type for type, on SQLite and
+on PostgreSQL, and no more than its query finds."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from decimal import Decimal
 from django.db.models import Model
 
 from complaints.models import Agency, Complaint
-from complaints.selectors import complaint_with_places, complaints_visible_to
+from complaints.selectors import (
+    PAGE_RELATIONS,
+    complaint_for_page,
+    complaint_with_places,
+    complaints_visible_to,
+)
 from workflow.states import Role, State
 
 
@@ -48,3 +53,22 @@ def test_it_reads_only_what_the_query_finds(world, complaint_in):
     assert complaint_with_places(elsewhere.filter(tracking_number=number)) is None
     assert complaint_with_places(mine.filter(tracking_number="NOT-THERE")) is None
     assert complaint_with_places(Complaint.objects.none()) is None
+
+
+def test_a_page_reads_its_relations_and_clocks_as_select_related_does(
+        world, complaint_in, django_assert_num_queries):
+    made = [complaint_in(state) for state in State]
+    assert {m.assignee_id is None for m in made} == {True, False}
+    for made_one in made:
+        expected = Complaint.objects.select_related(*PAGE_RELATIONS).get(pk=made_one.pk)
+        with django_assert_num_queries(2):  # the complaint and its relations; its clocks
+            read = complaint_for_page(Complaint.objects.filter(pk=made_one.pk))
+        with django_assert_num_queries(0):
+            for name in PAGE_RELATIONS:
+                assert fields(getattr(read, name)) == fields(getattr(expected, name)), name
+            clocks = [(c.pk, c.name, c.cycle) for c in read.clocks.all()]
+        assert fields(read) == fields(expected)
+        assert clocks == [(c.pk, c.name, c.cycle)
+                          for c in expected.clocks.order_by("started_at", "id")]
+        assert clocks
+    assert complaint_for_page(Complaint.objects.none()) is None
