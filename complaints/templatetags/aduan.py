@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django import template
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import floatformat, linebreaksbr
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from workflow.states import ClockName, ClockStatus, State
+from workflow.states import ClockName, ClockStatus, Role, State
 
 register = template.Library()
 
@@ -161,6 +161,30 @@ def _queue_row(row: Any, words: _RowWords, link: tuple[str, str, str]) -> str:
             f'<td><ul class="clock-badges">{badges}</ul></td></tr>')
 
 
+@register.simple_tag
+def timeline(events: Sequence[tuple[Any, Any, Sequence[tuple[Any, str]]]], zone: str) -> str:
+    """The items of a staff page's timeline: each event (with its label and its details as
+    name/value pairs) at its time in the agency's zone, by whom, and the change of state it
+    made. Written as the queue's rows are: a complaint's tens of events, a dozen template
+    nodes each, were a third of its page."""
+    return mark_safe("".join(_timeline_item(*item, zone) for item in events))
+
+
+def _timeline_item(event: Any, label: Any, details: Sequence[tuple[Any, str]], zone: str
+                   ) -> str:
+    change = ""
+    if event.from_state and event.to_state and event.from_state != event.to_state:
+        change = (f' <span class="hint">{escape(state_label(event.from_state))} → '
+                  f"{escape(state_label(event.to_state))}</span>")
+    facts = "".join(f"<dt>{escape(str(name))}</dt><dd>{linebreaksbr(value)}</dd>"
+                    for name, value in details)
+    return (f'<li><time datetime="{_iso(event.occurred_at)}">'
+            f"{escape(local(event.occurred_at, zone))}</time> <strong>{escape(str(label))}"
+            f"</strong> — {escape(event.actor_label)} "
+            f"({escape(str(ROLE_LABELS.get(event.role, event.role)))}){change}"
+            + (f'<dl class="facts">{facts}</dl>' if facts else "") + "</li>")
+
+
 def _iso(value: dt.datetime) -> str:
     return timezone.localtime(value).isoformat()  # as {{ value|date:"c" }}
 
@@ -169,6 +193,7 @@ def _iso(value: dt.datetime) -> str:
 # its list, on every call; a queue page names some 250 clocks and states.
 CLOCK_LABELS = dict(ClockName.choices)
 STATE_LABELS = dict(State.choices)
+ROLE_LABELS = dict(Role.choices)
 
 
 def _clock_label(name: str) -> str:

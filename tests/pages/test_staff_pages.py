@@ -367,6 +367,32 @@ class TestDetail:
             assert text in body, text
         assert '<span class="badge breached">Overdue</span>' in body
 
+    @pytest.mark.parametrize("language, words", [
+        ("en", ("Assign", "Coordinator", "Received", "Assigned", "Unit", "Officer",
+                "Complexity", "Note", "Monday, 2 February 2026 09:01 WIB")),
+        ("id", ("Disposisikan", "Koordinator", "Diterima", "Ditangani", "Unit kerja",
+                "Petugas", "Tingkat kompleksitas", "Catatan",
+                "Senin, 2 Februari 2026 09.01 WIB")),
+    ])
+    def test_a_timeline_item_says_everything_in_the_pages_language(
+            self, world, as_persona, assigned, language, words):
+        complaint = assigned()
+        Event.objects.filter(complaint=complaint, action="assign").update(
+            actor_label="<i>koordinator</i>", payload={
+                "unit": world.unit.code, "assignee": "officer", "complexity": "normatif",
+                "note": "baris satu\n<b>baris dua</b>", "message": ""})
+        action, role, received, handled, unit, officer, complexity, note, at = words
+        body = as_persona("coordinator", language).get(detail_url(complaint)).content.decode()
+        items = re.findall(r"<li><time.*?</li>", body, re.S)
+        assert len(items) == complaint.events.count() == 2
+        assert items[1] == (
+            f'<li><time datetime="2026-02-02T02:01:00+00:00">{at}</time> '
+            f"<strong>{action}</strong> — &lt;i&gt;koordinator&lt;/i&gt; ({role})"
+            f' <span class="hint">{received} → {handled}</span><dl class="facts">'
+            f"<dt>{unit}</dt><dd>{world.unit.code}</dd><dt>{officer}</dt><dd>officer</dd>"
+            f"<dt>{complexity}</dt><dd>normatif</dd>"
+            f"<dt>{note}</dt><dd>baris satu<br>&lt;b&gt;baris dua&lt;/b&gt;</dd></dl></li>")
+
     def test_assign_through_the_form(self, world, as_persona, submit):
         complaint = submit().complaint
         client = as_persona("coordinator")
