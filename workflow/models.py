@@ -51,7 +51,13 @@ class Event(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["complaint", "seq"], name="one_event_per_seq")
         ]
-        indexes = [models.Index(fields=["txid", "id"], name="event_feed_order")]
+        indexes = [
+            models.Index(fields=["txid", "id"], name="event_feed_order"),
+            # The statistics' time to first response: each complaint's first `respond`,
+            # read from the index alone (docs/performance.md, finding 12).
+            models.Index(fields=["complaint", "seq"], include=["occurred_at"],
+                         condition=Q(action="respond"), name="event_first_respond"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.complaint_id}#{self.seq} {self.action}"
