@@ -293,27 +293,28 @@ Labels = dict[GroupKey, _Label]
 
 
 def _complaint_counts(selection: _Selection) -> tuple[dict[GroupKey, _Tally], Labels]:
+    # Grouped by keys, and the names read for the groups found: grouped by the names too,
+    # PostgreSQL sorted a million complaints by nine columns on disk (3 s, against 0.5 s).
     rows = (
         Complaint.objects.filter(selection.complaints).order_by()
-        .values("agency_id", "agency__code", "agency__name", "agency__parent__code",
-                "service_id", "service__code", "service__name", "state", "closure_reason")
+        .values("agency_id", "service_id", "state", "closure_reason")
         .annotate(n=Count("pk"),
                   responded=Count("pk", filter=Q(responded_at__isnull=False)),
                   reopened=Count("pk", filter=Q(dispute_count__gt=0)))
     )
     tallies: dict[GroupKey, _Tally] = defaultdict(_Tally)
-    labels: Labels = {}
     for row in rows:
-        key = (row["agency_id"], row["service_id"])
-        tally = tallies[key]
+        tally = tallies[(row["agency_id"], row["service_id"])]
         tally.states[row["state"]] += row["n"]
         if row["closure_reason"]:
             tally.reasons[row["closure_reason"]] += row["n"]
         tally.responded += row["responded"]
         tally.reopened += row["reopened"]
-        labels[key] = _Label(row["agency__code"], row["agency__name"],
-                             row["agency__parent__code"], row["service__code"],
-                             row["service__name"])
+    agencies = {pk: names for pk, *names in Agency.objects.filter(
+        pk__in={a for a, _ in tallies}).values_list("pk", "code", "name", "parent__code")}
+    services = {pk: names for pk, *names in Service.objects.filter(
+        pk__in={s for _, s in tallies}).values_list("pk", "code", "name")}
+    labels = {key: _Label(*agencies[key[0]], *services[key[1]]) for key in tallies}
     return tallies, labels
 
 

@@ -217,8 +217,8 @@ def test_public_page_queries_do_not_grow_with_complaints(client, world, submit,
                                                          how_many):
     for i in range(how_many):
         story(world, submit, received=T0 + i * H)
-    # Statistics 3, weekly volume 2, backlog 1, the form's agency and service 2 (choices).
-    with django_assert_num_queries(8):
+    # Statistics 5, weekly volume 2, backlog 1, the form's agency and service 2 (choices).
+    with django_assert_num_queries(10):
         assert get(client, PUBLIC).status_code == 200
 
 
@@ -283,6 +283,6 @@ def test_dashboard_queries_do_not_grow_with_complaints(client, world, submit,
     for i in range(how_many):
         story(world, submit, received=T0 + i * H)
     client.force_login(world.coordinator)
-    # Session, user with memberships; statistics 3, weekly volume 2, backlog 1, headlines 2.
-    with django_assert_num_queries(10):
+    # Session, user with memberships; statistics 5, weekly volume 2, backlog 1, headlines 2.
+    with django_assert_num_queries(12):
         assert get(client, DASHBOARD).status_code == 200

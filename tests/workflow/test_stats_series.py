@@ -228,8 +228,9 @@ def test_constant_query_counts(world, submit, django_assert_num_queries, how_man
         weekly_volume(now=NOW, weeks=12, scope=scope)
     with django_assert_num_queries(1):  # one grouped count
         backlog_by_age(now=NOW, scope=scope)
-    # A grouped count of complaints, a grouped count of clocks, one list of durations.
-    with django_assert_num_queries(3):
+    # A grouped count of complaints and the names of its agencies and services, a grouped
+    # count of clocks, one list of durations.
+    with django_assert_num_queries(5):
         scoped_statistics(now=NOW, scope=scope)
     with django_assert_num_queries(2):  # the agencies' time zones; one aggregate
         staff_headlines(now=NOW, scope=scope)
