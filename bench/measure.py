@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bench.server import ROOT, Client, Gunicorn
+from bench.server import ROOT, Client, Gunicorn, Response
 
 
 @dataclass
@@ -123,20 +123,27 @@ def copy_rate(info: dict[str, Any], sql: str) -> tuple[float, int, int]:
 
 
 def export_once(server: Gunicorn, path: str, headers: dict[str, str]) -> dict[str, Any]:
-    """One download on a fresh worker: its peak RSS (VmHWM) is then the export's own, not a
-    leftover of whatever the worker served before."""
+    """One download on a fresh worker, warmed with an export that selects nothing."""
+    warm = path.split("?")[0] + "?updated_since=2999-01-01T00%3A00Z"
+    answer, memory = on_fresh_worker(server, path, warm, headers, sink=True)
+    return {"seconds": answer.seconds, "bytes": answer.size, "lines": answer.lines, **memory}
+
+
+def on_fresh_worker(server: Gunicorn, path: str, warm: str, headers: dict[str, str],
+                    sink: bool = False) -> tuple[Response, dict[str, Any]]:
+    """One request on a fresh worker: its peak RSS (VmHWM) is then the request's own, not a
+    leftover of whatever the worker served before, and nothing is in its cache. The same
+    connection stays with one worker: `warm` readies it first (imports, URLconf, the
+    database connection)."""
     server.reload()
     client = Client(server.port)
     try:
-        # The same connection stays with one worker: warm it (imports, URLconf, the
-        # database connection) with an export that selects nothing.
-        empty = client.send("GET", path.split("?")[0] + "?updated_since=2999-01-01T00%3A00Z",
-                            headers, sink=True)
-        if empty.status != 200:
-            raise BenchError(f"GET {path} (empty) answered {empty.status}")
+        warmed = client.send("GET", warm, headers, sink=sink)
+        if warmed.status != 200:
+            raise BenchError(f"GET {warm} answered {warmed.status}")
         server.reset_peaks()
         before = server.memory()
-        answer = client.send("GET", path, headers, sink=True)
+        answer = client.send("GET", path, headers, sink=sink)
     finally:
         client.close()
     if answer.status != 200:
@@ -144,8 +151,8 @@ def export_once(server: Gunicorn, path: str, headers: dict[str, str]) -> dict[st
     after = server.memory()
     peaks = {pid: m["VmHWM"] for pid, m in after.items()}
     worker = max(peaks, key=lambda pid: peaks[pid] - before.get(pid, {}).get("VmRSS", 0))
-    return {"seconds": answer.seconds, "bytes": answer.size, "lines": answer.lines,
-            "peak_mb": peaks[worker], "start_rss_mb": before.get(worker, {}).get("VmRSS")}
+    return answer, {"peak_mb": peaks[worker],
+                    "start_rss_mb": before.get(worker, {}).get("VmRSS")}
 
 
 def exports(server: Gunicorn, info: dict[str, Any], headers: dict[str, str],
@@ -338,6 +345,55 @@ def sweeps(big_env: dict[str, str], base_env: dict[str, str], due: int, repeats:
                   r is not None and r <= limit and not failures, error=error,
                   details={"runs": big, "baseline_runs": base,
                            "per_item_ms": a / max(1, big[0]["due"]) * 1000})
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+def public_statistics(server: Gunicorn, info: dict[str, Any], total: int, agency: Any,
+               repeats: int) -> list[Result]:
+    """The public statistics asked cold (a fresh worker: nothing cached), for everything and
+    for one agency with its units, against PostgreSQL's own count of the same complaints by
+    agency, service and state (the two interleaved, repeat after repeat); then the worker's
+    peak memory for everything against one agency's. No target for the time: it is what an
+    operator sizing a server asks."""
+    import psycopg
+
+    from bench.queries import statistics_count
+
+    questions = (("everything", "/api/v1/stats/", "TRUE", [], total),
+                 ("one agency", f"/api/v1/stats/?agency={agency.code}",
+                  "c.agency_id IN (SELECT id FROM complaints_agency WHERE path LIKE %s)",
+                  [agency.path + "%"], None))
+    warm = "/api/v1/stats/?received_after=2999-01-01"  # selects nothing
+    runs: dict[str, list[dict[str, Any]]] = {q[0]: [] for q in questions}
+    counts: dict[str, list[float]] = {q[0]: [] for q in questions}
+    for _ in range(repeats):
+        for name, path, where, params, expected in questions:
+            with psycopg.connect(**info) as conn:
+                began = time.perf_counter()
+                counted = sum(row[-1] for row in conn.execute(statistics_count(where), params))
+                counts[name].append(time.perf_counter() - began)
+            answer, memory = on_fresh_worker(server, path, warm, {})
+            answered = json.loads(answer.body)["totals"]["complaints"]
+            if answered != counted or (expected is not None and answered != expected):
+                raise BenchError(f"{path} counted {answered} complaints, PostgreSQL {counted}")
+            runs[name].append({"seconds": answer.seconds, "complaints": answered, **memory})
+    results = []
+    for name, path, *_ in questions:
+        seconds = median([r["seconds"] for r in runs[name]])
+        count = median(counts[name])
+        results.append(Result(
+            f"statistics, {name}, cold", seconds, count, "s", ratio(seconds, count),
+            "reported", None, details={"path": path, "runs": runs[name],
+                                       "count_seconds": counts[name]}))
+    full = max(r["peak_mb"] for r in runs["everything"])
+    one = max(r["peak_mb"] for r in runs["one agency"])
+    r = ratio(full, one)
+    results.append(Result(
+        "statistics, everything, peak worker memory", full, one, "MB", r,
+        "< 200 MB, ≤ 1.2× one agency's", full < 200 and r is not None and r <= 1.2,
+        kind="memory", details={"agency": agency.code}))
+    return results
 
 
 def guarded(name: str, run: Callable[[], list[Result] | Result]) -> list[Result]:

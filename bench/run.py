@@ -39,7 +39,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--strict", action="store_true",
                         help="also fail (exit 3) when a timing or memory target is missed")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["queries", "latency", "feed", "exports", "load", "sweep"],
+                        choices=["queries", "latency", "feed", "exports", "statistics", "load",
+                                 "sweep"],
                         help="leave out a group of benchmarks (repeatable)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     return parser.parse_args(argv)
@@ -53,6 +54,7 @@ class Scale:
         self.latency_repeats, self.latency_warmup = (25, 5)
         self.export_repeats = 1 if large else 3
         self.subset_repeats = 3
+        self.statistics_repeats = 3
         self.feed_events = 300_000
         self.feed_repeats = 3
         self.feed_seconds = 60.0 if large else 20.0  # at most, per repeat
@@ -280,6 +282,9 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
             results += guarded("exports", lambda: measure.exports(
                 server, info, ombudsman, total, since.isoformat(), rows,
                 scale.export_repeats, scale.subset_repeats))
+        if "statistics" not in args.skip:
+            results += guarded("statistics", lambda: measure.public_statistics(
+                server, info, total, people["agency"], scale.statistics_repeats))
         if "load" not in args.skip:
             specs = load_specs(people, scale.concurrency)
             results += guarded("throughput", lambda: measure.throughput(
