@@ -8,9 +8,10 @@ There are no per-complaint rows in the result, so confidential complaints are co
 every number without ever being described.
 
 The work is a fixed number of queries whatever the number of agencies, services and
-complaints: one for the agency time zones (only with a date filter), one grouped count of
-complaints, one grouped count of clocks, and one for the durations' percentiles (on
-PostgreSQL only the values at their ranks come back; on SQLite every duration does).
+complaints: one for the agency time zones (only with a date filter), one count of
+complaints grouped by keys and one read each of the names of its agencies and services, one
+grouped count of clocks, and one for the durations' percentiles (on PostgreSQL only the
+values at their ranks come back; on SQLite every duration does).
 """
 
 from __future__ import annotations
