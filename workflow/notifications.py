@@ -66,9 +66,14 @@ def _clock_recipients(complaint: Complaint, event: Event) -> list[tuple[str, Rol
 
 
 def citizen_email(complaint: Complaint) -> str:
-    from complaints.models import Reporter
+    """The reporter's address: from the complaint when its reporter is already loaded (a
+    submission has just written it), else read."""
+    from complaints.models import Complaint, Reporter
 
-    reporter = Reporter.objects.filter(complaint=complaint).only("email").first()
+    if Complaint.reporter.is_cached(complaint):
+        reporter = getattr(complaint, "reporter", None)  # None: loaded, and there is none
+    else:
+        reporter = Reporter.objects.filter(complaint=complaint).only("email").first()
     return reporter.email if reporter else ""
 
 

@@ -67,8 +67,8 @@ def test_writes_take_a_bounded_number_of_statements(world, submit, django_assert
     submit()  # the agency's calendar, read once per process and agency
     # The standard in force; savepoint; tracking number free; complaint (with next_due);
     # reporter; the standard's clock policies; the event (its chain starts here); the three
-    # clocks at once; the reporter's address and the acknowledgement; release.
-    with django_assert_num_queries(11):
+    # clocks at once; the acknowledgement, to the reporter just written; release.
+    with django_assert_num_queries(10):
         complaint = submit().complaint
     complaint_transition(complaint=complaint, action=Action.ASSIGN,
                          actor=world.actor(Role.COORDINATOR),

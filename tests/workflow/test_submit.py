@@ -12,6 +12,7 @@ from complaints.models import Complaint, Reporter
 from tests.conftest import MONDAY_9_WIB
 from workflow.errors import InvalidInput, NotPermitted
 from workflow.models import Clock, Event, Notification
+from workflow.notifications import citizen_email
 from workflow.permissions import Actor
 from workflow.states import Role, State
 
@@ -53,6 +54,17 @@ def test_submission_queues_an_acknowledgement_for_the_reporter(submit):
     assert list(Notification.objects.values_list("recipient", "template", "status")) == [
         ("siti@example.id", "citizen/submit", "pending")]
     assert Notification.objects.get().event == complaint.events.get()
+
+
+def test_the_reporters_address_comes_from_the_complaint_when_its_reporter_is_loaded(
+        submit, django_assert_num_queries):
+    with_contact = submit().complaint
+    without = submit(reporter=None).complaint
+    for pk, email in ((with_contact.pk, "siti@example.id"), (without.pk, "")):
+        assert citizen_email(Complaint.objects.get(pk=pk)) == email  # read
+        loaded = Complaint.objects.select_related("reporter").get(pk=pk)
+        with django_assert_num_queries(0):
+            assert citizen_email(loaded) == email
 
 
 def test_submission_without_contact_details_stores_no_reporter(submit):
