@@ -36,13 +36,6 @@ def earliest_due(clocks: Iterable[Clock]) -> dt.datetime:
     return min((c.due_at for c in clocks if counts_for_next_due(c)), default=NO_DEADLINE)
 
 
-def next_due(complaint: Complaint) -> dt.datetime:
-    """Complaint.next_due from the clocks as they now are; the workflow service stores it
-    with every change of the clocks."""
-    return earliest_due(complaint.clocks.filter(stopped_at__isnull=True, paused_at__isnull=True)
-                        .only("complaint", "name", "due_at", "stopped_at", "paused_at"))
-
-
 def _warn_at(started_at: dt.datetime, due_at: dt.datetime, fraction: Any) -> dt.datetime:
     return started_at + (due_at - started_at) * float(fraction)
 
@@ -68,31 +61,29 @@ def first(complaint: Complaint, names: Iterable[str], received_at: dt.datetime) 
             if name in policies]
 
 
-def start(
-    complaint: Complaint, name: str, now: dt.datetime, *, tier: ComplexityTier | None = None,
-) -> Clock | None:
-    """Start a clock from the complaint's pinned standard; a standard without that clock
-    simply has no such deadline."""
+def start(complaint: Complaint, clocks: list[Clock], name: str, now: dt.datetime, *,
+          tier: ComplexityTier | None = None) -> Clock | None:
+    """Start a clock from the complaint's pinned standard, as the next cycle of that clock
+    among `clocks`, and add it to them; a standard without that clock simply has no such
+    deadline."""
     policy = complaint.standard.clocks.filter(name=name).first()
     if policy is None:
         return None
-    previous = complaint.clocks.filter(name=name).order_by("-cycle").first()
-    clock = _new(complaint, policy, previous.cycle + 1 if previous else 1, now, tier)
+    cycle = max((c.cycle for c in clocks if c.name == name), default=0) + 1
+    clock = _new(complaint, policy, cycle, now, tier)
     clock.save(force_insert=True)
+    clocks.append(clock)
     return clock
 
 
-def _open(complaint: Complaint, *names: str) -> list[Clock]:
-    clocks = complaint.clocks.filter(stopped_at__isnull=True)
-    if names:
-        clocks = clocks.filter(name__in=names)
-    return list(clocks)
+def _open(clocks: list[Clock], *names: str) -> list[Clock]:
+    return [c for c in clocks if c.stopped_at is None and (not names or c.name in names)]
 
 
-def stop(complaint: Complaint, now: dt.datetime, *names: str) -> None:
+def stop(complaint: Complaint, clocks: list[Clock], now: dt.datetime, *names: str) -> None:
     """Stop the named open clocks (all open clocks when no name is given). A paused clock is
     resumed first, so its deadline reflects the pause before it is judged."""
-    for clock in _open(complaint, *names):
+    for clock in _open(clocks, *names):
         if clock.paused_at is not None:
             _resume(complaint, clock, now)
         clock.stopped_at = now
@@ -101,15 +92,15 @@ def stop(complaint: Complaint, now: dt.datetime, *names: str) -> None:
         clock.save()
 
 
-def pause(complaint: Complaint, now: dt.datetime) -> None:
-    for clock in _open(complaint):
+def pause(clocks: list[Clock], now: dt.datetime) -> None:
+    for clock in _open(clocks):
         if clock.pausable and clock.paused_at is None:
             clock.paused_at = now
             clock.save(update_fields=["paused_at"])
 
 
-def resume(complaint: Complaint, now: dt.datetime) -> None:
-    for clock in _open(complaint):
+def resume(complaint: Complaint, clocks: list[Clock], now: dt.datetime) -> None:
+    for clock in _open(clocks):
         if clock.paused_at is not None:
             _resume(complaint, clock, now)
             clock.save()
@@ -127,11 +118,10 @@ def _resume(complaint: Complaint, clock: Clock, now: dt.datetime) -> None:
     clock.paused_at = None
 
 
-def extend(
-    complaint: Complaint, now: dt.datetime, *, name: str, amount: int, reason: str
-) -> Clock:
+def extend(complaint: Complaint, clocks: list[Clock], *, name: str, amount: int, reason: str
+           ) -> Clock:
     """Extend one open clock, once, never past the ceiling of the pinned standard."""
-    clock = complaint.clocks.filter(name=name, stopped_at__isnull=True).first()
+    clock = next(iter(_open(clocks, name)), None)
     if clock is None:
         raise TransitionNotAllowed(_("The deadline “%(clock)s” is not running.")
                                    % {"clock": ClockName(name).label})
@@ -158,29 +148,34 @@ def extend(
     return clock
 
 
-def apply(complaint: Complaint, action: str, now: dt.datetime, data: dict[str, Any]) -> None:
-    """The clock effects of one workflow action."""
+def apply(complaint: Complaint, action: str, now: dt.datetime, data: dict[str, Any]
+          ) -> list[Clock]:
+    """The clock effects of one workflow action, on the complaint's clocks read once; returns
+    them as they now are, any started included (for next_due)."""
+    clocks = list(complaint.clocks.all())
     if action == Action.ASSIGN:
-        stop(complaint, now, ClockName.VERIFY)
-        start(complaint, ClockName.FIRST_RESPONSE, now, tier=data["tier"])
+        stop(complaint, clocks, now, ClockName.VERIFY)
+        start(complaint, clocks, ClockName.FIRST_RESPONSE, now, tier=data["tier"])
     elif action == Action.REQUEST_INFO:
         # A request for information is the first answer UU 25/2009 asks for.
-        stop(complaint, now, ClockName.STATUTORY_ANSWER)
-        pause(complaint, now)
-        start(complaint, ClockName.INFO_WAIT, now)
+        stop(complaint, clocks, now, ClockName.STATUTORY_ANSWER)
+        pause(clocks, now)
+        start(complaint, clocks, ClockName.INFO_WAIT, now)
     elif action == Action.PROVIDE_INFO:
-        stop(complaint, now, ClockName.INFO_WAIT)
-        resume(complaint, now)
+        stop(complaint, clocks, now, ClockName.INFO_WAIT)
+        resume(complaint, clocks, now)
     elif action == Action.EXTEND:
-        extend(complaint, now, name=data["clock"], amount=data["amount"], reason=data["reason"])
+        extend(complaint, clocks, name=data["clock"], amount=data["amount"],
+               reason=data["reason"])
     elif action == Action.RESPOND:
-        stop(complaint, now, ClockName.INFO_WAIT)
-        resume(complaint, now)
-        stop(complaint, now, ClockName.FIRST_RESPONSE, ClockName.STATUTORY_ANSWER)
-        start(complaint, ClockName.REPLY_WINDOW, now)
+        stop(complaint, clocks, now, ClockName.INFO_WAIT)
+        resume(complaint, clocks, now)
+        stop(complaint, clocks, now, ClockName.FIRST_RESPONSE, ClockName.STATUTORY_ANSWER)
+        start(complaint, clocks, ClockName.REPLY_WINDOW, now)
     elif action == Action.DISPUTE:
-        stop(complaint, now, ClockName.REPLY_WINDOW)
-        start(complaint, ClockName.FIRST_RESPONSE, now, tier=data.get("tier"))
+        stop(complaint, clocks, now, ClockName.REPLY_WINDOW)
+        start(complaint, clocks, ClockName.FIRST_RESPONSE, now, tier=data.get("tier"))
     elif action in (Action.ACCEPT, Action.AUTO_CLOSE, Action.REJECT, Action.REFER,
                     Action.WITHDRAW):
-        stop(complaint, now)
+        stop(complaint, clocks, now)
+    return clocks

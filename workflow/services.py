@@ -257,8 +257,7 @@ def complaint_transition(
         data, record = payloads.VALIDATORS[action](payload or {}, locked)
         from_state = locked.state
         method(now=now, data=data)
-        clocks.apply(locked, action, now, data)
-        locked.next_due = clocks.next_due(locked)
+        locked.next_due = clocks.earliest_due(clocks.apply(locked, action, now, data))
         locked.save()
         _side_records(locked, action, actor, data, now)
         event = audit.append_event(locked, action=action, actor=actor, role=role, now=now,

@@ -6,6 +6,7 @@ import datetime as dt
 
 from complaints.models import NO_DEADLINE, Complaint
 from tests.conftest import MONDAY_9_WIB, valid_payload
+from workflow.permissions import Actor
 from workflow.services import complaint_transition
 from workflow.states import CITIZEN_CLOCKS, Action, Role
 
@@ -75,9 +76,19 @@ def test_writes_take_a_bounded_number_of_statements(world, submit, django_assert
                          payload=valid_payload(Action.ASSIGN, world), now=MONDAY_9_WIB)
     actor = world.actor(Role.COORDINATOR)
     # Savepoint; row lock; the complaint with its agency, unit and standard; the unit's
-    # parent; the new officer; the open clocks for next_due; the complaint; the chain's
-    # last event; the event; the officer's notice; release.
+    # parent; the new officer; its clocks (for next_due); the complaint; the chain's last
+    # event; the event; the officer's notice; release.
     with django_assert_num_queries(11):
         complaint_transition(complaint=complaint.pk, action=Action.REASSIGN, actor=actor,
                              payload=valid_payload(Action.REASSIGN, world),
                              now=MONDAY_9_WIB + dt.timedelta(hours=1))
+    # An action that stops clocks and starts one reads the complaint's clocks once: savepoint;
+    # row lock; the complaint with its relations; its clocks; first response and statutory
+    # answer stopped; the reply window's policy; the agency's holidays; the reply window;
+    # the complaint; the chain's last event; the event; the reporter's address; the
+    # citizen's notice; release.
+    officer = Actor.staff(world.second_officer)
+    with django_assert_num_queries(15):
+        complaint_transition(complaint=complaint.pk, action=Action.RESPOND, actor=officer,
+                             payload=valid_payload(Action.RESPOND, world),
+                             now=MONDAY_9_WIB + dt.timedelta(hours=2))
