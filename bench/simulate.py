@@ -595,7 +595,7 @@ def rows(life: Life) -> tuple[str, list[str], list[str], str | None, str | None]
 
 
 def next_due(clocks: list[Any]) -> dt.datetime:
-    """Complaint.next_due as workflow.clocks.next_due keeps it."""
+    """Complaint.next_due as workflow.clocks.earliest_due keeps it."""
     return min((c.due for c in clocks if c.stopped is None and c.paused_at is None
                 and c.name not in CITIZEN_CLOCKS), default=NO_DEADLINE)
 

@@ -12,7 +12,7 @@ NO_DEADLINE = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
 
 
 def fill_next_due(apps, schema_editor):
-    """What workflow.clocks.next_due gives, for every complaint that is not closed."""
+    """What workflow.clocks.earliest_due gives, for every complaint that is not closed."""
     complaint_model = apps.get_model("complaints", "Complaint")
     clock_model = apps.get_model("workflow", "Clock")
     running = (clock_model.objects.filter(complaint=OuterRef("pk"), stopped_at__isnull=True,
