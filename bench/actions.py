@@ -47,15 +47,22 @@ class Staff:
         self.officers: dict[int, list[Any]] = {}
         self.supervisors: dict[int, Actor] = {}
         self.coordinators: list[Actor] = []
+        self._actors: dict[int, Actor] = {}
         for m in (Membership.objects.filter(Q(agency=agency) | Q(agency__parent=agency))
                   .select_related("user", "agency").order_by("agency_id", "user__username")):
             if m.role == Role.OFFICER:
                 self.units[m.agency_id] = m.agency
                 self.officers.setdefault(m.agency_id, []).append(m.user)
             elif m.role == Role.SUPERVISOR:
-                self.supervisors.setdefault(m.agency_id, Actor.staff(m.user))
+                self.supervisors.setdefault(m.agency_id, self.actor(m.user))
             elif m.role == Role.COORDINATOR:
-                self.coordinators.append(Actor.staff(m.user))
+                self.coordinators.append(self.actor(m.user))
+
+    def actor(self, user: Any) -> Actor:
+        """The user with their grants, read once however many complaints they hold."""
+        if user.pk not in self._actors:
+            self._actors[user.pk] = Actor.staff(user)
+        return self._actors[user.pk]
 
 
 def _case(action: str, complaint: Complaint, staff: Staff) -> tuple[Actor, dict] | None:
@@ -68,7 +75,7 @@ def _case(action: str, complaint: Complaint, staff: Staff) -> tuple[Actor, dict]
     elif role == Role.SUPERVISOR:
         actor = staff.supervisors.get(complaint.unit_id)
     else:
-        actor = Actor.staff(complaint.assignee) if complaint.assignee_id else None
+        actor = staff.actor(complaint.assignee) if complaint.assignee_id else None
     if actor is None or action not in available_actions(complaint, actor):
         return None
     if action in (Action.ASSIGN, Action.REASSIGN):
