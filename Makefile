@@ -43,11 +43,9 @@ test-sqlite: install
 
 # The same suite on a throwaway PostgreSQL cluster (pg_virtualenv, from postgresql-common).
 # Without PostgreSQL this pass is skipped, unless REQUIRE_POSTGRES=1 makes that a failure.
-# The cluster is UTF8 whatever the caller's locale: without one, initdb makes SQL_ASCII.
 test-postgres: install
 	@if command -v pg_virtualenv >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		pg_virtualenv -t -c "--encoding=UTF8 --locale=C.UTF-8" \
-			env TEST_DB=postgres $(BIN)/python -m pytest -q; \
+		deploy/throwaway_pg.sh env TEST_DB=postgres $(BIN)/python -m pytest -q; \
 	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
 		echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but pg_virtualenv/initdb are missing" >&2; exit 1; \
 	else \

@@ -18,9 +18,8 @@ shift
 export BENCH_N=$N BENCH_PYTHON=${PYTHON:-$PWD/.venv/bin/python}
 command -v pg_virtualenv >/dev/null || { echo "pg_virtualenv (postgresql-common) is required" >&2; exit 2; }
 
-# Inside the cluster's environment (PGHOST, PGPORT, PGUSER, PGPASSWORD are set). UTF8
-# whatever the caller's locale (without one, initdb makes SQL_ASCII).
-exec pg_virtualenv -t -c "--encoding=UTF8 --locale=C.UTF-8" bash -euo pipefail -c '
+# Inside the cluster's environment (PGHOST, PGPORT, PGUSER, PGPASSWORD are set).
+exec deploy/throwaway_pg.sh bash -euo pipefail -c '
     export DATABASE_URL="postgresql://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/aduan_bench"
     export DJANGO_SETTINGS_MODULE=bench.settings PYTHONPATH="$PWD"
     createdb aduan_bench

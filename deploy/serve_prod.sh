@@ -15,9 +15,7 @@ BIN=${BIN:-.venv/bin}
 
 if [ "${SERVE_PROD_CLUSTER:-}" != 1 ]; then
     # jit=off: docs/performance.md (JIT compilation cost more than the feed's query itself).
-    # UTF8 whatever the caller's locale (without one, initdb makes SQL_ASCII).
-    exec pg_virtualenv -t -c "--encoding=UTF8 --locale=C.UTF-8" -o jit=off \
-        env SERVE_PROD_CLUSTER=1 "$0" "$@"
+    exec deploy/throwaway_pg.sh -o jit=off env SERVE_PROD_CLUSTER=1 "$0" "$@"
 fi
 
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/aduan-serve-prod.XXXXXX")
