@@ -20,6 +20,7 @@ from complaints.models import (
     Complaint,
     ComplexityTier,
     Service,
+    ServiceStandard,
     Visibility,
 )
 from workflow.models import Clock, Event
@@ -296,27 +297,31 @@ class TierSerializer(serializers.ModelSerializer):
         fields = ["code", "label", "duration", "unit", "is_default"]
 
 
+class StandardSerializer(serializers.ModelSerializer):
+    clocks = ClockPolicySerializer(many=True, read_only=True)
+    tiers = TierSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ServiceStandard
+        fields = ["version", "effective_from", "legal_reference", "summary", "clocks", "tiers"]
+
+
+class CurrentStandardSerializer(StandardSerializer):
+    """The service's standard in force today, or null. A nested field, so its fields are
+    built once for the whole list rather than once per service (a serializer made inside a
+    method field builds them on every call: 300 services took 0.6 s)."""
+
+    def get_attribute(self, service: Service) -> Any:
+        return current_standard(service, self.context.get("now"))
+
+
 class ServiceSerializer(serializers.ModelSerializer):
     agency = AgencyRefSerializer()
-    standard = serializers.SerializerMethodField()
+    standard = CurrentStandardSerializer(allow_null=True)
 
     class Meta:
         model = Service
         fields = ["code", "name", "description", "group", "keywords", "agency", "standard"]
-
-    @extend_schema_field(serializers.DictField())
-    def get_standard(self, service: Service) -> dict[str, Any] | None:
-        standard = current_standard(service, self.context.get("now"))
-        if standard is None:
-            return None
-        return {
-            "version": standard.version,
-            "effective_from": standard.effective_from.isoformat(),
-            "legal_reference": standard.legal_reference,
-            "summary": standard.summary,
-            "clocks": ClockPolicySerializer(standard.clocks.all(), many=True).data,
-            "tiers": TierSerializer(standard.tiers.all(), many=True).data,
-        }
 
 
 def current_standard(service: Service, now: dt.datetime | None) -> Any:
