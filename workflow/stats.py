@@ -464,10 +464,15 @@ def _assemble(now: dt.datetime, period: Period, agency: Agency | None,
 
 # --- series for the charts of the statistics page and the staff dashboard -----------------
 #
-# Added for complaints/views/statistics.py. Each takes an optional `scope`: a queryset of the
-# complaints the reader may see (`complaints_visible_to(actor)`), applied as a subquery so
-# that the grouping never multiplies rows whatever joins the scope has. Without a scope they
-# count every complaint, confidential ones included: they return counts only, never rows.
+# Added for complaints/views/statistics.py. Each takes an optional `scope`: the condition
+# on a complaint that the reader may see it (`complaints.selectors.scope_filter(actor,
+# by_key=True)`), applied to the complaint table as it is. As `id IN (SELECT … scope)` it
+# hid from PostgreSQL how many complaints the scope holds: at a million complaints each
+# count read the whole table, and a coordinator's dashboard took 9–13 s (docs/performance.md
+# finding 15). The scope names only the complaint's own columns and its forward relations
+# (agency, unit, assignee), so it never multiplies the rows a grouping counts. Without a
+# scope they count every complaint, confidential ones included: they return counts only,
+# never rows.
 
 OPEN_STATES: tuple[str, ...] = tuple(s.value for s in State if s != State.CLOSED)
 
@@ -504,15 +509,11 @@ class Headlines:
     due_today: int
 
 
-def _in_scope(queryset: QuerySet, scope: QuerySet | None, field_name: str = "pk") -> QuerySet:
-    if scope is None:
-        return queryset
-    return queryset.filter(**{f"{field_name}__in": scope.order_by().values("pk")})
-
-
-def _filtered(scope: QuerySet | None, agency: Agency | None,
+def _filtered(scope: Q | None, agency: Agency | None,
               service: Service | None) -> QuerySet:
-    complaints = _in_scope(Complaint.objects.order_by(), scope)
+    complaints = Complaint.objects.order_by()
+    if scope is not None:
+        complaints = complaints.filter(scope)
     if agency is not None:
         complaints = complaints.filter(agency__path__startswith=agency.path)
     if service is not None:
@@ -530,7 +531,7 @@ def weekly_volume(
     weeks: int = 12,
     agency: Agency | None = None,
     service: Service | None = None,
-    scope: QuerySet | None = None,
+    scope: Q | None = None,
 ) -> list[WeekVolume]:
     """Complaints received in each of the `weeks` ISO weeks (Monday to Sunday) up to the
     week of `now`, counted by their state at `now` (not the state they had that week).
@@ -583,7 +584,7 @@ def backlog_by_age(
     now: dt.datetime,
     agency: Agency | None = None,
     service: Service | None = None,
-    scope: QuerySet | None = None,
+    scope: Q | None = None,
 ) -> list[AgeBucket]:
     """Open complaints (received, assigned or responded) at `now`, by age: the whole days
     elapsed since receipt, floor((now − received_at) / 24 h), in the buckets 0–3, 4–7, 8–14,
@@ -612,7 +613,7 @@ def backlog_by_age(
 def scoped_statistics(
     *,
     now: dt.datetime,
-    scope: QuerySet,
+    scope: Q,
     agency: Agency | None = None,
     service: Service | None = None,
     received_after: dt.date | None = None,
@@ -624,13 +625,12 @@ def scoped_statistics(
     scopes (units, assignments), which no agency filter can express."""
     period = Period(received_after, received_before)
     selection = _selection(agency, service, period)
-    ids = scope.order_by().values("pk")
     return _statistics(now, period, agency, service, _Selection(
-        complaints=selection.complaints & Q(pk__in=ids),
-        clocks=selection.clocks & Q(complaint__in=ids)))
+        complaints=selection.complaints & scope,
+        clocks=selection.clocks & _prefixed(scope, "complaint__")))
 
 
-def staff_headlines(*, now: dt.datetime, scope: QuerySet) -> Headlines:
+def staff_headlines(*, now: dt.datetime, scope: Q) -> Headlines:
     """Open complaints of `scope` at `now`: all of them, those with a clock at risk, those
     with a clock breached, and those with a clock that is still running (on time or at risk)
     and due before the end of today in the agency's time zone.
@@ -648,7 +648,7 @@ def staff_headlines(*, now: dt.datetime, scope: QuerySet) -> Headlines:
         due = clocks.filter(status[ClockStatus.RUNNING] | status[ClockStatus.AT_RISK],
                             due_at__lt=_local_midnight(tomorrow, ZoneInfo(name)))
         due_today |= Q(agency__time_zone=name) & Q(Exists(due))
-    counts = _in_scope(Complaint.objects.order_by(), scope).filter(
+    counts = _filtered(scope, None, None).filter(
         state__in=OPEN_STATES).aggregate(
         open=Count("pk"),
         at_risk=Count("pk", filter=Q(Exists(clocks.in_status(ClockStatus.AT_RISK, now)))),

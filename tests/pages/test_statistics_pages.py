@@ -16,10 +16,12 @@ import pytest
 import time_machine
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from complaints.defaults import create_default_standard
 from complaints.models import Agency, Service
-from complaints.selectors import complaints_visible_to
+from complaints.selectors import scope_filter
 from tests.conftest import MONDAY_9_WIB, valid_payload
 from workflow.permissions import Actor
 from workflow.services import complaint_transition
@@ -251,7 +253,7 @@ def test_the_dashboard_counts_only_the_complaints_in_scope(client, world, compla
     response = get(client, DASHBOARD)
     statistics = response.context["statistics"]
     assert statistics.totals == complaint_statistics(now=NOW, agency=world.agency).totals
-    scope = complaints_visible_to(Actor.staff(world.coordinator))
+    scope = scope_filter(Actor.staff(world.coordinator), by_key=True)
     data = chart_json(response)
     assert sum(sum(v) for v in series(data, "backlog").values()) == 3
     assert series(data, "backlog") == {
@@ -283,6 +285,23 @@ def test_dashboard_queries_do_not_grow_with_complaints(client, world, submit,
     for i in range(how_many):
         story(world, submit, received=T0 + i * H)
     client.force_login(world.coordinator)
-    # Session, user with memberships; statistics 5, weekly volume 2, backlog 1, headlines 2.
-    with django_assert_num_queries(12):
+    # Session, user with memberships, the agencies under their grants; statistics 5, weekly
+    # volume 2, backlog 1, headlines 2.
+    with django_assert_num_queries(13):
         assert get(client, DASHBOARD).status_code == 200
+
+
+def test_the_dashboard_scopes_its_counts_by_key_not_by_a_subquery(client, world, submit):
+    """Each of the dashboard's counts names the coordinator's agencies by key on the
+    complaint itself. As `id IN (SELECT … of the scope)`, PostgreSQL read the whole table
+    for each count at a million complaints (docs/performance.md finding 15)."""
+    story(world, submit, received=T0)
+    client.force_login(world.coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        assert get(client, DASHBOARD).status_code == 200
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) >= 5
+    for sql in counts:
+        assert not re.search(r'"id" IN \(SELECT', sql), sql
+        keys = re.search(r'"complaints_complaint"\."agency_id" IN \(([\d, ]+)\)', sql)
+        assert keys and set(keys[1].split(", ")) == {str(world.agency.pk), str(world.unit.pk)}
