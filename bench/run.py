@@ -40,7 +40,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="also fail (exit 3) when a timing or memory target is missed")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["queries", "latency", "feed", "exports", "statistics", "load",
-                                 "actions", "sweep"],
+                                 "actions", "pages", "sweep"],
                         help="leave out a group of benchmarks (repeatable)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     return parser.parse_args(argv)
@@ -62,6 +62,7 @@ class Scale:
         self.load_rounds = 3
         self.concurrency = 6
         self.action_repeats = 30 if large else 10
+        self.page_repeats = 3
         self.due = min(10_000, max(100, n // 100))
         self.sweep_base = 20_000 if large else max(n // 10, 1_000)
         self.sweep_repeats = 2 if self.due > 2_000 else 3
@@ -390,6 +391,10 @@ def main(argv: list[str] | None = None) -> int:
 
         results += guarded("workflow actions", lambda: workflow_actions(
             people["agency"], scale.action_repeats))
+    if "pages" not in args.skip:
+        from bench.pages import survey
+
+        results += guarded("pages", lambda: survey(people, scale.page_repeats))
     if "sweep" not in args.skip:
         def sweep() -> Result:
             base_env = ensure_sweep_base(f"{connection.settings_dict['NAME']}_sweep_"

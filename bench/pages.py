@@ -1,0 +1,122 @@
+"""Every page and endpoint a national installation's people open, each timed in process
+(`django.test.Client`, the production settings of bench/settings.py) on the generated data:
+the citizen's pages and the public API, Open311, each staff role's queues with the filters
+and the search they use, the dashboard, the API lists an ombudsman pulls, and the admin's
+lists. The median of `repeats` requests after one warm-up, and the statements of one.
+
+Reported with no target: the issue holds the queues and the detail to the 3× target
+(`latency`), the public statistics are measured cold (`statistics`); this answers what an
+operator sizing a province asks next, and is where a page that does not scale shows up
+(docs/performance.md, finding 15). A page that answers other than expected is an error.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench.measure import BenchError, Result, median
+from complaints.models import Complaint, Membership, Visibility
+
+# (who, path); {…} from `places` below. Every one answers 200.
+PAGES: tuple[tuple[str, str], ...] = (
+    ("anonymous", "/"),
+    ("anonymous", "/ajukan/"),
+    ("anonymous", "/lacak/{public}/"),
+    ("anonymous", "/api/v1/services/"),
+    ("anonymous", "/open311/v2/services.json"),
+    ("anonymous", "/open311/v2/services/{service}.json"),
+    ("anonymous", "/open311/v2/requests.json"),
+    ("anonymous", "/open311/v2/requests.json?status=open"),
+    ("anonymous", "/open311/v2/requests.json?service_code={service}"),
+    ("anonymous", "/open311/v2/requests/{public}.json"),
+    ("officer", "/staff/?tab=mine"),
+    ("officer", "/staff/?tab=unit"),
+    ("officer", "/staff/?tab=all"),
+    ("officer", "/staff/?tab=all&q=merdeka"),
+    ("officer", "/staff/complaints/{detail}/"),
+    ("officer", "/staff/catat/"),
+    ("officer", "/staff/dasbor/"),
+    ("coordinator", "/staff/?tab=new"),
+    ("coordinator", "/staff/?tab=all"),
+    ("coordinator", "/staff/?tab=all&state=closed&order=-received_at"),
+    ("coordinator", "/staff/?tab=all&q=merdeka"),
+    ("coordinator", "/staff/?tab=all&q=jalan"),
+    ("coordinator", "/staff/?tab=all&sla_status=breached"),
+    ("coordinator", "/staff/dasbor/"),
+    ("supervisor", "/staff/?tab=risk"),
+    ("supervisor", "/staff/dasbor/"),
+    ("ombudsman", "/staff/?tab=all"),
+    ("ombudsman", "/staff/?tab=all&page=500"),
+    ("ombudsman", "/staff/?tab=all&q=merdeka"),
+    ("ombudsman", "/staff/?tab=all&sla_status=breached"),
+    ("ombudsman", "/staff/dasbor/"),
+    ("ombudsman", "/api/v1/complaints/"),
+    ("ombudsman", "/api/v1/complaints/?ordering=-updated_at&state=closed"),
+    ("ombudsman", "/api/v1/complaints/?q=merdeka"),
+    ("ombudsman", "/api/v1/complaints/?sla_status=breached"),
+    ("ombudsman", "/api/v1/complaints/?service={service}"),
+    ("ombudsman", "/api/v1/complaints/{detail}/events/"),
+    ("ombudsman", "/api/v1/complaints/{detail}/events/verify/"),
+    ("administrator", "/admin/"),
+    ("administrator", "/admin/complaints/complaint/"),
+    ("administrator", "/admin/complaints/complaint/?q={detail}"),
+    ("administrator", "/admin/complaints/complaint/?state__exact=closed"),
+    ("administrator", "/admin/workflow/event/"),
+    ("administrator", "/admin/workflow/clock/"),
+)
+
+
+def clients(people: dict[str, Any]) -> dict[str, Client]:
+    """A signed-in client for each kind of person (the agency's first supervisor)."""
+    agency = people["agency"]
+    supervisor = (Membership.objects.filter(role="supervisor", agency__parent=agency)
+                  .order_by("user_id").first())
+    administrator = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+    if supervisor is None or administrator is None:
+        raise BenchError("no supervisor or administrator in the generated data")
+    signed_in = {"anonymous": Client()}
+    for who, user in (("officer", people["officer"]), ("coordinator", people["coordinator"]),
+                      ("supervisor", supervisor.user), ("ombudsman", people["ombudsman"]),
+                      ("administrator", administrator)):
+        signed_in[who] = Client()
+        signed_in[who].force_login(user)
+    return signed_in
+
+
+def places(people: dict[str, Any]) -> dict[str, str]:
+    public = (Complaint.objects.filter(agency=people["agency"], visibility=Visibility.PUBLIC)
+              .order_by("-id").values_list("tracking_number", flat=True).first())
+    return {"public": public, "detail": people["detail"], "service": people["services"][0]}
+
+
+def survey(people: dict[str, Any], repeats: int) -> list[Result]:
+    signed_in, named = clients(people), places(people)
+    results = []
+    for who, template in PAGES:
+        path = template.format(**named)
+        client = signed_in[who]
+        name = f"page: {who} {path}"
+        status = client.get(path).status_code
+        if status != 200:
+            results.append(Result(name, None, None, "ms", None, "answers 200", False,
+                                  error=f"HTTP {status}"))
+            continue
+        with CaptureQueriesContext(connection) as queries:
+            client.get(path)
+        statements = len(queries)  # now: the next request clears the connection's log
+        times = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            client.get(path)
+            times.append((time.perf_counter() - began) * 1000)
+        results.append(Result(name, median(times), None, "ms", None,
+                              f"reported ({statements} statements)", None,
+                              details={"queries": statements, "runs_ms": times}))
+    return results
+
