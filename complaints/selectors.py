@@ -38,7 +38,7 @@ def scope_filter(actor: Actor, *, by_key: bool = False) -> Q | None:
     `by_key` the agencies under the grants are read first (one query) and named by key, so
     the condition is on the complaint's own columns: PostgreSQL then estimates how many of
     a million complaints it selects, where the path's join, ORed with the assignee, made it
-    guess a hundredth and plan the dashboard's aggregates as a loop over every agency.
+    guess a fifth of them and plan the dashboard's aggregates as a loop over every agency.
     """
     if actor.kind != "staff":
         return None
