@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.contrib.auth.models import AbstractUser
 
 from complaints.defaults import create_default_standard
@@ -53,6 +54,13 @@ def _user(username: str, **extra: Any) -> AbstractUser:
     return get_user_model().objects.create_user(
         username=username, email=f"{username}@example.go.id", password="x", **extra
     )
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """The statistics pages and the dashboard keep their figures in the shared cache for a
+    minute: each test starts without any."""
+    cache.clear()
 
 
 @pytest.fixture

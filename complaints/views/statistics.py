@@ -11,6 +11,7 @@ and shown twice from the same object: as a Chart.js canvas (static/js/charts.js 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -30,6 +31,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from complaints.forms.citizen import ErrorSummaryMixin
 from complaints.models import Agency, Service
 from complaints.selectors import scope_filter
+from complaints.views.staff import actor_zone
 from config.routers import replica_reads
 from workflow.permissions import Actor
 from workflow.states import ClockName, ClockStatus, State
@@ -37,6 +39,7 @@ from workflow.stats import (
     AGENCY_CLOCKS,
     OPEN_STATES,
     AgeBucket,
+    Headlines,
     Statistics,
     WeekVolume,
     backlog_by_age,
@@ -48,7 +51,7 @@ from workflow.stats import (
 
 WEEKS = 12
 # The public page aggregates everything; like the API, compute it at most once a minute per
-# question, in the shared cache.
+# question, in the shared cache. The staff dashboard too, per scope.
 CACHE_SECONDS = 60
 # Where the page shows its time: the agency's zone when one is chosen, else Jakarta (WIB).
 DEFAULT_ZONE = "Asia/Jakarta"
@@ -305,8 +308,7 @@ class Headline:
     url: str
 
 
-def headlines_for(now: dt.datetime, scope: Q) -> list[Headline]:
-    figures = staff_headlines(now=now, scope=scope)
+def headlines_for(figures: Headlines) -> list[Headline]:
     queue = reverse("staff:queue")
 
     def link(**extra: str) -> str:
@@ -329,18 +331,12 @@ def headlines_for(now: dt.datetime, scope: Q) -> list[Headline]:
 @login_required
 @replica_reads
 def dashboard(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    scope = scope_filter(Actor.staff(request.user), by_key=True)
-    if scope is None:  # no staff role: nothing to count
-        scope = Q(pk__in=[])
-    # scoped_statistics rather than complaint_statistics(agency=…): supervisors and officers
-    # see units and assignments, which no agency filter expresses. For a coordinator the two
-    # give the same numbers (tests/workflow/test_stats_series.py).
-    statistics = scoped_statistics(now=now, scope=scope)
-    charts = charts_for(statistics, weekly_volume(now=now, weeks=WEEKS, scope=scope),
-                        backlog_by_age(now=now, scope=scope))
+    actor = Actor.staff(request.user)
+    statistics, weeks, buckets, headlines = _dashboard_figures(actor)
+    charts = charts_for(statistics, weeks, buckets)
     return render(request, "staff/dashboard.html", {
-        "statistics": statistics, "headlines": headlines_for(now, scope),
+        "statistics": statistics, "headlines": headlines_for(headlines),
+        "zone": actor_zone(actor),
         "charts": charts, "chart_data": chart_data(charts), "weeks": WEEKS,
         "clock_rows": [{"label": CLOCK_LABELS[name], "figures": statistics.totals.clocks[name]}
                        for name in AGENCY_CLOCKS],
@@ -348,3 +344,29 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                                     statistics.totals.complaints)
         % {"count": statistics.totals.complaints},
     })
+
+
+def _dashboard_figures(actor: Actor) -> tuple[Statistics, list[WeekVolume], list[AgeBucket],
+                                              Headlines]:
+    """The dashboard's figures for the actor's scope, computed at most once a minute per
+    scope in the shared cache, as the public page's are: at a million complaints they take
+    1–3 s for a unit or an agency and 7 s for everything (docs/performance.md, finding 15).
+    The scope is the person and their grants, so a changed grant is a new question."""
+    grants = sorted((g.role, g.agency_id or 0) for g in actor.grants)
+    user = actor.user.pk if actor.user is not None else None
+    key = "dashboard:" + hashlib.sha256(repr((user, grants)).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        now = timezone.now()
+        scope = scope_filter(actor, by_key=True)
+        if scope is None:  # no staff role: nothing to count
+            scope = Q(pk__in=[])
+        # scoped_statistics rather than complaint_statistics(agency=…): supervisors and
+        # officers see units and assignments, which no agency filter expresses. For a
+        # coordinator the two give the same numbers (tests/workflow/test_stats_series.py).
+        cached = (scoped_statistics(now=now, scope=scope),
+                  weekly_volume(now=now, weeks=WEEKS, scope=scope),
+                  backlog_by_age(now=now, scope=scope),
+                  staff_headlines(now=now, scope=scope))
+        cache.set(key, cached, CACHE_SECONDS)
+    return cached
