@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
 
 from complaints.defaults import create_default_standard
 from complaints.models import Agency, Complaint, Membership, Service

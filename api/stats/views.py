@@ -54,11 +54,8 @@ class StatsView(Utf8Input, APIView):
         # public and aggregates everything, so repeated calls must not each cost that.
         key = "stats:" + hashlib.sha256(
             json.dumps(sorted(params.items())).encode()).hexdigest()
-        data = cache.get(key)
-        if data is None:
-            statistics = complaint_statistics(now=timezone.now(), **query.validated_data)
-            data = StatsSerializer(statistics).data
-            cache.set(key, data, MAX_AGE_SECONDS)
+        data = cache.get_or_set(key, lambda: StatsSerializer(complaint_statistics(
+            now=timezone.now(), **query.validated_data)).data, MAX_AGE_SECONDS)
         response = Response(data)
         patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
         return response

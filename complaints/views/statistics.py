@@ -286,17 +286,17 @@ def _public_figures(filters: dict[str, Any]) -> tuple[Statistics, list[WeekVolum
     key = ":".join(["statistics-page", agency.code if agency else "", service.code if service
                     else "", after.isoformat() if after else "",
                     before.isoformat() if before else ""])
-    cached = cache.get(key)
-    if cached is None:
+
+    def compute() -> tuple[Statistics, list[WeekVolume], list[AgeBucket]]:
         now = timezone.now()
-        cached = (
+        return (
             complaint_statistics(now=now, agency=agency, service=service,
                                  received_after=after, received_before=before),
             weekly_volume(now=now, weeks=WEEKS, agency=agency, service=service),
             backlog_by_age(now=now, agency=agency, service=service),
         )
-        cache.set(key, cached, CACHE_SECONDS)
-    return cached
+
+    return cache.get_or_set(key, compute, CACHE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -355,8 +355,8 @@ def _dashboard_figures(actor: Actor) -> tuple[Statistics, list[WeekVolume], list
     grants = sorted((g.role, g.agency_id or 0) for g in actor.grants)
     user = actor.user.pk if actor.user is not None else None
     key = "dashboard:" + hashlib.sha256(repr((user, grants)).encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is None:
+
+    def compute() -> tuple[Statistics, list[WeekVolume], list[AgeBucket], Headlines]:
         now = timezone.now()
         scope = scope_filter(actor, by_key=True)
         if scope is None:  # no staff role: nothing to count
@@ -364,9 +364,9 @@ def _dashboard_figures(actor: Actor) -> tuple[Statistics, list[WeekVolume], list
         # scoped_statistics rather than complaint_statistics(agency=…): supervisors and
         # officers see units and assignments, which no agency filter expresses. For a
         # coordinator the two give the same numbers (tests/workflow/test_stats_series.py).
-        cached = (scoped_statistics(now=now, scope=scope),
-                  weekly_volume(now=now, weeks=WEEKS, scope=scope),
-                  backlog_by_age(now=now, scope=scope),
-                  staff_headlines(now=now, scope=scope))
-        cache.set(key, cached, CACHE_SECONDS)
-    return cached
+        return (scoped_statistics(now=now, scope=scope),
+                weekly_volume(now=now, weeks=WEEKS, scope=scope),
+                backlog_by_age(now=now, scope=scope),
+                staff_headlines(now=now, scope=scope))
+
+    return cache.get_or_set(key, compute, CACHE_SECONDS)
