@@ -30,7 +30,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from complaints.forms.citizen import ErrorSummaryMixin
 from complaints.models import Agency, Service
-from complaints.selectors import scope_filter
+from complaints.selectors import scope_filter, sees_everything
 from complaints.views.staff import actor_zone
 from config.routers import replica_reads
 from workflow.permissions import Actor
@@ -351,10 +351,15 @@ def _dashboard_figures(actor: Actor) -> tuple[Statistics, list[WeekVolume], list
     """The dashboard's figures for the actor's scope, computed at most once a minute per
     scope in the shared cache, as the public page's are: at a million complaints they take
     1–3 s for a unit or an agency and 7 s for everything (docs/performance.md, finding 15).
-    The scope is the person and their grants, so a changed grant is a new question."""
-    grants = sorted((g.role, g.agency_id or 0) for g in actor.grants)
-    user = actor.user.pk if actor.user is not None else None
-    key = "dashboard:" + hashlib.sha256(repr((user, grants)).encode()).hexdigest()
+    The scope is what `scope_filter` reads: the person and their grants, so a changed grant
+    is a new question; or everything, one question shared by every ombudsman and
+    administrator."""
+    if sees_everything(actor):
+        scope_key: object = "everything"
+    else:
+        user = actor.user.pk if actor.user is not None else None
+        scope_key = (user, sorted((g.role, g.agency_id or 0) for g in actor.grants))
+    key = "dashboard:" + hashlib.sha256(repr(scope_key).encode()).hexdigest()
 
     def compute() -> tuple[Statistics, list[WeekVolume], list[AgeBucket], Headlines]:
         now = timezone.now()
