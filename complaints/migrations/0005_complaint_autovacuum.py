@@ -10,24 +10,7 @@ such setting.
 
 from django.db import migrations
 
-SETTINGS = {"autovacuum_vacuum_scale_factor": "0.02",
-            "autovacuum_vacuum_insert_scale_factor": "0.02"}
-
-
-def _table(apps, schema_editor):
-    return schema_editor.quote_name(apps.get_model("complaints", "Complaint")._meta.db_table)
-
-
-def set_options(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        options = ", ".join(f"{name} = {value}" for name, value in SETTINGS.items())
-        schema_editor.execute(f"ALTER TABLE {_table(apps, schema_editor)} SET ({options})")
-
-
-def reset_options(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"ALTER TABLE {_table(apps, schema_editor)} RESET ({', '.join(SETTINGS)})")
+from config.autovacuum import vacuum_often
 
 
 class Migration(migrations.Migration):
@@ -37,5 +20,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(set_options, reset_options, elidable=False),
+        vacuum_often("complaints", "Complaint"),
     ]
