@@ -26,6 +26,7 @@ from django.test.utils import CaptureQueriesContext
 from bench.measure import BenchError, Result, median
 from complaints.models import Complaint, Membership, Visibility
 
+OPEN = "state=received&state=assigned&state=responded"
 # (who, path); {…} from `places` below. Every one answers 200.
 PAGES: tuple[tuple[str, str], ...] = (
     ("anonymous", "/"),
@@ -52,6 +53,9 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("coordinator", "/staff/?tab=all&q=jalan"),
     ("coordinator", "/staff/?tab=all&sla_status=breached"),
     ("coordinator", "/staff/dasbor/"),
+    # Where the dashboard's headlines lead: the open complaints at risk, and breached.
+    ("coordinator", "/staff/?" + OPEN + "&sla_status=at_risk"),
+    ("coordinator", "/staff/?" + OPEN + "&sla_status=breached"),
     ("supervisor", "/staff/?tab=risk"),
     ("supervisor", "/staff/dasbor/"),
     ("ombudsman", "/staff/?tab=all"),
