@@ -86,9 +86,11 @@ def test_autovacuum_keeps_the_covering_indexes_index_only(db, table):
 
 
 def index_only_plan(sql: str, params: Any) -> str:
-    """The plan when nothing but an index-only scan may read a table: a test's few rows are
-    read as fast by any path, so the planner's choice among them is a coin toss. Without an
-    index holding what the statement reads, the plan falls back to a disabled path."""
+    """The plan with sequential, bitmap and index scans all penalized (PostgreSQL counts an
+    index-only scan as an index scan here): a test's few rows are read as fast by any path,
+    so without the penalty the planner's choice among them is a coin toss. With it, each
+    path to a table costs the same penalty and the rest decides: an index that holds what
+    the statement reads is chosen, and shown as an index-only scan."""
     with transaction.atomic(), connection.cursor() as cursor:
         for path in ("seqscan", "indexscan", "bitmapscan"):
             cursor.execute(f"SET LOCAL enable_{path} = off")
