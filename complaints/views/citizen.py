@@ -182,8 +182,8 @@ def _standard_views(offered: list[tuple[Service, ServiceStandard]]) -> list[Stan
 # The form's list of every service's standard is the same page for everyone, and building
 # it was four fifths of the form's time at 300 services (docs/performance.md, finding 17).
 # It is kept this long per language and per set of (service, standard in force), so a
-# service or version added or withdrawn shows at once, and an edit to a standard not yet
-# pinned within this time.
+# service or version added or withdrawn shows at once, and an edit (a service renamed, a
+# standard that no complaint has pinned yet) within this time.
 STANDARDS_SECONDS = 60
 
 
