@@ -74,9 +74,10 @@ class Event(models.Model):
 # Running clocks that have not yet been warned about / recorded as breached.
 SWEEP_WARN = Q(stopped_at__isnull=True, paused_at__isnull=True, warned_at__isnull=True)
 SWEEP_DUE = Q(stopped_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True)
-# Clocks that may be breached, at risk or running now: stopped after their deadline, or
-# running (status_conditions below).
-LATE_OR_RUNNING = Q(stopped_at__gt=F("due_at")) | Q(stopped_at__isnull=True, paused_at__isnull=True)
+# A clock neither stopped nor paused; and the clocks that may be breached, at risk or
+# running now (status_conditions below): stopped after their deadline, or running.
+RUNNING = Q(stopped_at__isnull=True, paused_at__isnull=True)
+LATE_OR_RUNNING = Q(stopped_at__gt=F("due_at")) | RUNNING
 
 
 def status_conditions(now: dt.datetime) -> dict[ClockStatus, Q]:
@@ -84,7 +85,7 @@ def status_conditions(now: dt.datetime) -> dict[ClockStatus, Q]:
 
     `Clock.status()` is the same rule in Python, for a clock already loaded.
     """
-    open_, running = Q(stopped_at__isnull=True), Q(stopped_at__isnull=True, paused_at__isnull=True)
+    open_, running = Q(stopped_at__isnull=True), RUNNING
     return {
         ClockStatus.MET: Q(stopped_at__isnull=False, stopped_at__lte=F("due_at")),
         ClockStatus.BREACHED: Q(stopped_at__isnull=False, stopped_at__gt=F("due_at"))

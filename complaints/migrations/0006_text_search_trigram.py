@@ -5,9 +5,9 @@
 whole table: about 2 s at a million complaints, whether the word was in 40,000 complaints
 or in none. A trigram index on the same expression serves the same LIKE (its matches are
 rechecked, so the results do not change): a queue page of 3–17 ms for a rare word, 0.4 s
-for one in 4 % of the complaints. At a million they take 60 MB (title) and 212 MB (description) and are
-built in about 50 s, during which writes to complaints wait (docs/performance.md, finding
-15). pg_trgm is a trusted extension: the database's owner may create it. Words of fewer
+for one in 4 % of the complaints. At a million they take 60 MB (title) and 212 MB
+(description) and are built in about 50 s, during which writes to complaints wait
+(docs/performance.md, finding 15). pg_trgm is a trusted extension: the database's owner may create it. Words of fewer
 than three letters cannot use the index. Other databases scan, as before.
 """
 

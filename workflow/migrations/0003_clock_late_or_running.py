@@ -5,9 +5,9 @@ table vacuumed after 2 % of it changed, as the complaint table is (complaints 00
 of those at risk) tests each complaint of the scope for such a clock: for a coordinator of
 18,000 open complaints at a million, 18,000 lookups among all their clocks, each read from
 the table (86 ms per statement). Only clocks stopped late or still running can be breached,
-at risk or running: a sixth of them, 37 MB at a million, holding what their status is
-decided by, so the lookups are index-only once a vacuum has marked the pages
-(docs/performance.md, finding 16). Building it took under a second there; writes to clocks
+at risk or running: a sixth of them, 50 MB at a million, holding what their status is
+decided by and their name, so the lookups are index-only once a vacuum has marked the pages
+(docs/performance.md, finding 16). Building it took about a second there; writes to clocks
 wait meanwhile.
 """
 
