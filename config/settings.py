@@ -54,6 +54,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, which sends the static files' own compressed copies, and above
+    # everything that writes a response's body.
+    "config.middleware.CompressText",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -199,6 +202,11 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# Pages, API answers and exports are sent gzipped to clients that accept it
+# (config/middleware.py); off for a proxy in front that compresses them itself.
+COMPRESS_RESPONSES = env_bool("COMPRESS_RESPONSES", default=True)
+
 # Rows per database round trip in the streamed exports.
 EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 2000)
 # Throttles and idempotency need a cache every app server shares when more than one runs.
