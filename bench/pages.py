@@ -2,8 +2,9 @@
 (`django.test.Client`, the production settings of bench/settings.py) on the generated data:
 the citizen's pages and the public API, Open311, each staff role's queues with the filters
 and the search they use, the dashboard, the API lists an ombudsman pulls, and the admin's
-lists. The median of `repeats` requests after one warm-up, and the statements of one,
-each with the shared cache emptied first: what a page costs when its figures are not kept
+lists. The median of `repeats` requests after one warm-up, the statements of one, and the
+bytes sent to a client that does not take gzip and to one that does, each with the shared
+cache emptied first: what a page costs when its figures are not kept
 (the dashboard keeps them a minute per scope).
 
 Reported with no target: the issue holds the queues and the detail to the 3× target
@@ -102,9 +103,9 @@ def places(people: dict[str, Any]) -> dict[str, str]:
     return {"public": public, "detail": people["detail"], "service": people["services"][0]}
 
 
-def cold(client: Client, path: str) -> Any:
+def cold(client: Client, path: str, **headers: str) -> Any:
     cache.clear()
-    return client.get(path)
+    return client.get(path, **headers)
 
 
 def survey(people: dict[str, Any], repeats: int) -> list[Result]:
@@ -128,8 +129,13 @@ def survey(people: dict[str, Any], repeats: int) -> list[Result]:
             began = time.perf_counter()
             client.get(path)
             times.append((time.perf_counter() - began) * 1000)
-        results.append(Result(name, median(times), None, "ms", None,
-                              f"reported ({statements} statements)", None,
-                              details={"queries": statements, "runs_ms": times}))
+        size, zipped = (len(cold(client, path, **headers).content)
+                        for headers in ({}, {"HTTP_ACCEPT_ENCODING": "gzip"}))
+        results.append(Result(
+            name, median(times), None, "ms", None,
+            f"reported ({statements} statements, {size / 1024:,.1f} KB, "
+            f"{zipped / 1024:,.1f} KB gzipped)", None,
+            details={"queries": statements, "runs_ms": times, "bytes": size,
+                     "gzip_bytes": zipped}))
     return results
 

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -156,9 +157,12 @@ class Client:
         size = lines = 0
         data = b""
         if sink:
+            # The bytes as sent; the lines of what they unzip to.
+            unzip = (zlib.decompressobj(wbits=31)
+                     if response.getheader("Content-Encoding") == "gzip" else None)
             while chunk := response.read(1 << 20):
                 size += len(chunk)
-                lines += chunk.count(b"\n")
+                lines += (unzip.decompress(chunk) if unzip else chunk).count(b"\n")
         else:
             data = response.read()
             size, lines = len(data), data.count(b"\n")
