@@ -190,31 +190,44 @@ def run_queries(people: dict[str, Any]) -> list[Result]:
     return results
 
 
-def run_latency(client: Client, people: dict[str, Any], cookies: dict[str, str],
-                scale: Scale) -> list[Result]:
+def baselines(people: dict[str, Any]) -> dict[str, tuple[str, dict[str, str]]]:
+    """The minimal views' requests: each queue's indexed SELECT of 50 rows, and one row."""
     officer, agency = people["officer"], people["agency"]
-    api = {who: {"Authorization": f"Token {people['tokens'][who]}"}
-           for who in ("officer", "coordinator")}
-    page = {who: {"Cookie": f"sessionid={cookies[who]}"} for who in cookies}
-    base = {
+    return {
         "officer": (f"/bench/baseline/list/officer/?assignee_id={officer.pk}"
                     "&state[]=assigned&state[]=responded", {}),
         "coordinator": (f"/bench/baseline/list/coordinator/?agency_id={agency.pk}"
                         "&state=received", {}),
+        "detail": (f"/bench/baseline/one/{people['detail']}/", {}),
     }
-    one_row = (f"/bench/baseline/one/{people['detail']}/", {})
+
+
+def staff_pages(people: dict[str, Any], cookies: dict[str, str]
+                ) -> dict[str, tuple[str, dict[str, str]]]:
+    """The staff pages the latency group holds to 3×, each with its person's session."""
+    page = {who: {"Cookie": f"sessionid={cookies[who]}"} for who in cookies}
+    return {"officer": ("/staff/?tab=mine", page["officer"]),
+            "coordinator": ("/staff/?tab=new", page["coordinator"]),
+            "detail": (f"/staff/complaints/{people['detail']}/", page["officer"])}
+
+
+def run_latency(client: Client, people: dict[str, Any], cookies: dict[str, str],
+                scale: Scale) -> list[Result]:
+    agency = people["agency"]
+    api = {who: {"Authorization": f"Token {people['tokens'][who]}"}
+           for who in ("officer", "coordinator")}
+    base, pages = baselines(people), staff_pages(people, cookies)
     cases = [
         ("queue.officer API", ("/api/v1/complaints/?assignee=me&state=assigned"
                                "&state=responded&page_size=50", api["officer"]),
          base["officer"]),
         ("queue.coordinator API", (f"/api/v1/complaints/?agency={agency.code}&state=received"
                                    "&page_size=50", api["coordinator"]), base["coordinator"]),
-        ("queue.officer staff page", ("/staff/?tab=mine", page["officer"]), base["officer"]),
-        ("queue.coordinator staff page", ("/staff/?tab=new", page["coordinator"]),
-         base["coordinator"]),
-        ("detail API", (f"/api/v1/complaints/{people['detail']}/", api["officer"]), one_row),
-        ("detail staff page", (f"/staff/complaints/{people['detail']}/", page["officer"]),
-         one_row),
+        ("queue.officer staff page", pages["officer"], base["officer"]),
+        ("queue.coordinator staff page", pages["coordinator"], base["coordinator"]),
+        ("detail API", (f"/api/v1/complaints/{people['detail']}/", api["officer"]),
+         base["detail"]),
+        ("detail staff page", pages["detail"], base["detail"]),
     ]
     results = []
     for name, app, baseline in cases:
@@ -258,6 +271,18 @@ def load_specs(people: dict[str, Any], concurrency: int) -> dict[str, list[list[
     }
 
 
+def read_specs(people: dict[str, Any], cookies: dict[str, str], concurrency: int
+               ) -> dict[str, list[list[dict]]]:
+    """Every client in turn opens the officer's queue, the coordinator's and a complaint:
+    the staff pages, or the minimal views of the same reads."""
+    def mix(requests: dict[str, tuple[str, dict[str, str]]]) -> list[dict[str, Any]]:
+        return [{"method": "GET", "path": path, "headers": headers}
+                for path, headers in requests.values()]
+
+    return {"baselines": [mix(baselines(people))] * concurrency,
+            "pages": [mix(staff_pages(people, cookies))] * concurrency}
+
+
 def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, Any],
              cookies: dict[str, str], scale: Scale, total: int, log: Path) -> list[Result]:
     from bench.generate import conninfo
@@ -292,7 +317,14 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
             results += guarded("throughput", lambda: measure.throughput(
                 env, server.port, scale.load_seconds, scale.load_rounds, specs,
                 {"insert": [201], "submit": [201], "reassign": [200]}, "insert",
-                {"submit": "submission over HTTP", "reassign": "transitions (reassign) over HTTP"}))
+                {"submit": "submission over HTTP",
+                 "reassign": "transitions (reassign) over HTTP"}))
+            results += guarded("read throughput", lambda: measure.throughput(
+                env, server.port, scale.load_seconds, scale.load_rounds,
+                read_specs(people, cookies, scale.concurrency),
+                {"baselines": [200], "pages": [200]}, "baselines",
+                {"pages": "staff pages over HTTP (queues of officer and coordinator, "
+                          "a complaint)"}, limit=None))
     finally:
         client.close()
         server.stop()
