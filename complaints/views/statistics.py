@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -364,8 +363,7 @@ def _dashboard_figures(actor: Actor) -> tuple[Statistics, list[WeekVolume], list
     def compute() -> tuple[Statistics, list[WeekVolume], list[AgeBucket], Headlines]:
         now = timezone.now()
         scope = scope_filter(actor, by_key=True)
-        if scope is None:  # no staff role: nothing to count
-            scope = Q(pk__in=[])
+        assert scope is not None  # Actor.staff: a staff member's scope, perhaps empty
         # scoped_statistics rather than complaint_statistics(agency=…): supervisors and
         # officers see units and assignments, which no agency filter expresses. For a
         # coordinator the two give the same numbers (tests/workflow/test_stats_series.py).
