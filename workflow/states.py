@@ -29,6 +29,16 @@ class Action(models.TextChoices):
     WITHDRAW = "withdraw", _("Withdraw")
 
 
+# What an audit event can record: every action, and what happens around them.
+EVENT_ACTIONS = {
+    "submit": _("Submitted"),
+    "identity_viewed": _("Reporter identity viewed"),
+    "clock_warning": _("Deadline warning"),
+    "clock_breached": _("Deadline breached"),
+    **{a.value: a.label for a in Action},
+}
+
+
 class ClosureReason(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     NO_REPLY = "no_reply", _("No reply from the citizen")

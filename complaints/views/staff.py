@@ -68,6 +68,7 @@ from workflow.services import (
     reporter_for,
 )
 from workflow.states import (
+    EVENT_ACTIONS,
     Action,
     ClockName,
     ClockStatus,
@@ -218,14 +219,6 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 # --- one complaint -------------------------------------------------------------------------
 
-EVENT_LABELS = {
-    "submit": _("Submitted"),
-    "identity_viewed": _("Reporter identity viewed"),
-    "clock_warning": _("Deadline warning"),
-    "clock_breached": _("Deadline breached"),
-    **{a.value: a.label for a in Action},
-}
-
 PAYLOAD_LABELS = {
     "service": _("Service"), "standard_version": _("Standard version"),
     "channel": _("Channel"), "visibility": _("Visibility"), "received_at": _("Received"),
@@ -288,7 +281,7 @@ def render_detail(request: HttpRequest, actor: Actor, complaint: Complaint, *,
         if form_class is not None:
             keep = failed is not None and failed.action == action
             forms.append(failed if keep else form_class(complaint))
-    events = [(e, EVENT_LABELS.get(e.action, e.action), event_details(e.payload, zone))
+    events = [(e, EVENT_ACTIONS.get(e.action, e.action), event_details(e.payload, zone))
               for e in complaint.events.order_by("seq")]
     tier = complaint.standard.tiers.filter(code=complaint.complexity).first() \
         if complaint.complexity else None
