@@ -357,6 +357,10 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines + (["", "errors:"] + errors if errors else []))
 
 
+SERVER_SETTINGS = ("server_version", "fsync", "synchronous_commit", "wal_sync_method",
+                   "shared_buffers", "work_mem", "jit", "max_parallel_workers_per_gather")
+
+
 def machine() -> dict[str, Any]:
     info: dict[str, Any] = {"nproc": os.cpu_count(), "python": platform.python_version()}
     try:
@@ -368,6 +372,11 @@ def machine() -> dict[str, Any]:
         info["loadavg_start"] = Path("/proc/loadavg").read_text().split()[:3]
     except OSError:
         pass
+    # The server's settings that move every write's or read's time: a run with fsync off
+    # (pg_virtualenv's default) and one with it on are different measurements.
+    info["postgresql"] = dict(one(
+        "SELECT json_object_agg(name, setting) FROM pg_settings WHERE name = ANY(%s)",
+        [list(SERVER_SETTINGS)]))
     return info
 
 
