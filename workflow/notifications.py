@@ -24,6 +24,11 @@ CITIZEN_EVENTS = {
 }
 # Events the assigned officer is told about.
 ASSIGNEE_EVENTS = {Action.ASSIGN, Action.REASSIGN, Action.PROVIDE_INFO, Action.DISPUTE}
+# Every template a notification can name (templates/notifications/<language>/<name>.txt).
+TEMPLATES = sorted({f"citizen/{action}" for action in CITIZEN_EVENTS}
+                   | {f"citizen/{clock}_reminder" for clock in CITIZEN_CLOCKS}
+                   | {f"staff/{action}" for action in ASSIGNEE_EVENTS}
+                   | {"staff/warning", "staff/breach"})
 
 
 def queue(complaint: Complaint, event: Event) -> list[Notification]:
