@@ -9,6 +9,7 @@ shared machine slows both alike, and the ratio is what the targets are about.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -130,29 +131,93 @@ def export_once(server: Gunicorn, path: str, headers: dict[str, str]) -> dict[st
 
 
 def on_fresh_worker(server: Gunicorn, path: str, warm: str, headers: dict[str, str],
-                    sink: bool = False) -> tuple[Response, dict[str, Any]]:
+                    sink: bool = False, method: str = "GET", body: bytes | None = None,
+                    warm_body: bytes | None = None, expect: int = 200
+                    ) -> tuple[Response, dict[str, Any]]:
     """One request on a fresh worker: its peak RSS (VmHWM) is then the request's own, not a
     leftover of whatever the worker served before, and nothing is in its cache. The same
-    connection stays with one worker: `warm` readies it first (imports, URLconf, the
-    database connection)."""
+    connection stays with one worker: `warm` (with `warm_body`) readies it first (imports,
+    URLconf, the database connection)."""
     server.reload()
     client = Client(server.port)
     try:
-        warmed = client.send("GET", warm, headers, sink=sink)
-        if warmed.status != 200:
-            raise BenchError(f"GET {warm} answered {warmed.status}")
+        warmed = client.send(method, warm, headers, body=warm_body, sink=sink)
+        if warmed.status != expect:
+            raise BenchError(f"{method} {warm} answered {warmed.status}")
         server.reset_peaks()
         before = server.memory()
-        answer = client.send("GET", path, headers, sink=sink)
+        answer = client.send(method, path, headers, body=body, sink=sink)
     finally:
         client.close()
-    if answer.status != 200:
-        raise BenchError(f"GET {path} answered {answer.status}")
+    if answer.status != expect:
+        raise BenchError(f"{method} {path} answered {answer.status}: {answer.body[:300]!r}")
     after = server.memory()
     peaks = {pid: m["VmHWM"] for pid, m in after.items()}
     worker = max(peaks, key=lambda pid: peaks[pid] - before.get(pid, {}).get("VmRSS", 0))
     return answer, {"peak_mb": peaks[worker],
                     "start_rss_mb": before.get(worker, {}).get("VmRSS")}
+
+
+BOUNDARY = "aduan-bench-boundary"
+
+
+def multipart(fields: dict[str, str], files: list[tuple[str, bytes]]) -> bytes:
+    """A multipart/form-data body (boundary BOUNDARY) of `fields` and JPEG `attachments`."""
+    head = "--" + BOUNDARY + '\r\nContent-Disposition: form-data; name="{}"{}\r\n{}\r\n'
+    parts = [head.format(name, "", "").encode() + value.encode() + b"\r\n"
+             for name, value in fields.items()]
+    parts += [head.format("attachments", f'; filename="{filename}"',
+                          "Content-Type: image/jpeg\r\n").encode() + content + b"\r\n"
+              for filename, content in files]
+    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+
+
+def attachments(server: Gunicorn, service: str, repeats: int) -> list[Result]:
+    """A citizen's submission with attachments over HTTP, each on a fresh worker: its time
+    and the worker's peak memory against the same submission without any. One photo of
+    1 MB, and the most one submission may carry (ATTACHMENT_MAX_COUNT files of
+    ATTACHMENT_MAX_BYTES), which Django spools to temporary files rather than memory."""
+    from django.conf import settings
+
+    from complaints.models import Attachment
+
+    most, largest = settings.ATTACHMENT_MAX_COUNT, settings.ATTACHMENT_MAX_BYTES
+    cases = {"none": (0, 0), "a photo of 1 MB": (1, 1 << 20),
+             f"{most} files of {largest >> 20} MB, the most allowed": (most, largest)}
+    fields = {"service": service, "title": "Jalan berlubang di depan sekolah",
+              "description": "Lubang besar sudah dua minggu tidak diperbaiki.",
+              "visibility": "public"}
+    headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    path = "/api/v1/complaints/"
+    plain = multipart(fields, [])
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
+    for _ in range(repeats):
+        for name, (count, size) in cases.items():
+            photos = [(f"foto{i}.jpg", b"\xff\xd8\xff\xe0" + os.urandom(size - 4))
+                      for i in range(count)]
+            answer, memory = on_fresh_worker(
+                server, path, path, headers, method="POST", body=multipart(fields, photos),
+                warm_body=plain, expect=201)
+            number = json.loads(answer.body)["tracking_number"]
+            stored = sorted(Attachment.objects.filter(complaint__tracking_number=number)
+                            .values_list("size", flat=True))
+            if stored != [size] * count:
+                raise BenchError(f"{number}: stored attachments {stored}, sent {count} of "
+                                 f"{size} bytes")
+            runs[name].append({"seconds": answer.seconds, "bytes": count * size, **memory})
+    base = runs.pop("none")
+    base_seconds = median([r["seconds"] for r in base])
+    base_peak = median([r["peak_mb"] for r in base])
+    results = []
+    for name, measured in runs.items():
+        seconds = median([r["seconds"] for r in measured])
+        peak = median([r["peak_mb"] for r in measured])
+        results.append(Result(
+            f"submission with {name}, over HTTP", seconds, base_seconds, "s",
+            ratio(seconds, base_seconds),
+            f"reported (peak worker memory {peak:.0f} MB, {base_peak:.0f} MB without)", None,
+            details={"runs": measured, "baseline_runs": base}))
+    return results
 
 
 def exports(server: Gunicorn, info: dict[str, Any], headers: dict[str, str],

@@ -39,8 +39,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--strict", action="store_true",
                         help="also fail (exit 3) when a timing or memory target is missed")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["queries", "latency", "feed", "exports", "statistics", "load",
-                                 "actions", "pages", "sweep"],
+                        choices=["queries", "latency", "feed", "exports", "statistics",
+                                 "attachments", "load", "actions", "pages", "sweep"],
                         help="leave out a group of benchmarks (repeatable)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     return parser.parse_args(argv)
@@ -63,6 +63,7 @@ class Scale:
         self.concurrency = 6
         self.action_repeats = 30 if large else 10
         self.page_repeats = 3
+        self.attachment_repeats = 3
         self.due = min(10_000, max(100, n // 100))
         self.sweep_base = 20_000 if large else max(n // 10, 1_000)
         self.sweep_repeats = 2 if self.due > 2_000 else 3
@@ -312,6 +313,9 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
         if "statistics" not in args.skip:
             results += guarded("statistics", lambda: measure.public_statistics(
                 server, info, total, people["agency"], scale.statistics_repeats))
+        if "attachments" not in args.skip:
+            results += guarded("attachments", lambda: measure.attachments(
+                server, people["services"][0], scale.attachment_repeats))
         if "load" not in args.skip:
             specs = load_specs(people, scale.concurrency)
             results += guarded("throughput", lambda: measure.throughput(
@@ -400,7 +404,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     began = time.perf_counter()
     scale = Scale(args.complaints)
-    env = {**os.environ}
+    # The attachments' files go to a directory of the run's own, removed when it ends.
+    media = tempfile.TemporaryDirectory(prefix="aduan-bench-media-")
+    env = {**os.environ, "MEDIA_ROOT": media.name}
     with connection.cursor() as cursor:
         cursor.execute(CREATE_PING)
     people = subjects()
