@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from complaints.filters import ComplaintFilterSet
+from complaints.filters import filters_named
 from complaints.forms.staff import (
     ACTION_FORMS,
     QUEUE_FILTERS,
@@ -198,8 +198,9 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     if roots is not None:
         services = services.filter(roots)
     services = list(services)  # one query, shared by every FilterSet of the tab
-    filterset = ComplaintFilterSet(filter_data(tab.preset, request.GET),
-                                   queryset=tab_queryset(actor, tab), request=request, now=now)
+    filterset = filters_named((*QUEUE_FILTERS, *tab.preset))(
+        filter_data(tab.preset, request.GET), queryset=tab_queryset(actor, tab),
+        request=request, now=now)
     dress_queue_filters(filterset.form, services, zone)
     order = QueueOrderForm(request.GET)
     # Dates typed into the filters are days in the actor's agency zone.

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from complaints.forms.staff import QUEUE_FILTERS
 from complaints.identifiers import token_matches
 from complaints.models import Complaint, Membership
 from complaints.templatetags.aduan import local
@@ -216,6 +217,16 @@ class TestQueues:
                                              "received_before": "2026-02-03"}))) == set(
             numbers(new, taken))
         assert listed(client.get(QUEUE, {"tab": "all", "sla_status": "breached"})) == []
+
+    @pytest.mark.parametrize(("persona", "tab", "preset"), [
+        ("coordinator", "all", set()), ("coordinator", "new", set()),
+        ("officer", "mine", {"assignee"}), ("supervisor", "risk", set())])
+    def test_a_queue_copies_only_the_filters_it_can_use(self, world, as_persona, persona, tab,
+                                                       preset):
+        # The form's six and what the tab presets; the API's other filters are never read
+        # from the page's query, and copying them with their fields cost every page.
+        form = as_persona(persona).get(QUEUE, {"tab": tab, "channel": "web"}).context["filters"]
+        assert set(form.fields) == set(QUEUE_FILTERS) | preset
 
     def test_received_dates_are_days_in_the_agency_zone(self, world, as_persona, submit):
         # 06:30 WIB on 2 February is still 1 February in UTC.
