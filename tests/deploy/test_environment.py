@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,12 @@ def test_the_mail_server_defaults_to_a_local_relay_with_a_timeout():
 ])
 def test_a_contradictory_mail_setting_stops_start_up(environment, message):
     assert message in refusal(**environment)
+
+
+def test_every_variable_the_settings_read_is_documented_for_operators():
+    settings_source = (BASE_DIR / "config" / "settings.py").read_text()
+    read = set(re.findall(r'env_\w+\(\s*"([A-Z][A-Z0-9_]+)"', settings_source))
+    deploy = (BASE_DIR / "docs" / "deploy.md").read_text()
+
+    assert "DATABASE_URL" in read and "COMPRESS_RESPONSES" in read  # the pattern finds them
+    assert sorted(name for name in read if f"`{name}`" not in deploy) == []
