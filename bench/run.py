@@ -263,12 +263,24 @@ def load_specs(people: dict[str, Any], concurrency: int) -> dict[str, list[list[
             {"method": "POST", "path": f"/api/v1/complaints/{number}/transitions/reassign/",
              "headers": auth, "body": json.dumps({"unit": unit, "assignee": officers[k % 2]})}
             for k in range(2) for number, unit, officers in mine])
+    def open311(i: int) -> dict[str, Any]:
+        # A GeoReport v2 client: form-encoded, with the reporter's address and name.
+        body = urllib.parse.urlencode({
+            "service_code": services[i % len(services)], "lat": "-3.9778", "long": "122.5151",
+            "address_string": "Jl. Merdeka No. 12", "email": "siti@example.id",
+            "first_name": "Siti", "last_name": "Rahayu",
+            "description": "Lubang besar di depan sekolah, sudah dua minggu. Nomor"})
+        body += "+{n}"  # after encoding, which would have escaped the braces
+        return {"method": "POST", "path": "/open311/v2/requests.json", "body": body,
+                "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
+
     return {
         "insert": [[{**submission(t), "path": "/bench/baseline/insert/"}]
                    for t in range(concurrency)],
         "submit": [[{**submission(t), "path": "/api/v1/complaints/"}]
                    for t in range(concurrency)],
         "reassign": transitions,
+        "open311": [[open311(t)] for t in range(concurrency)],
     }
 
 
@@ -320,9 +332,11 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
             specs = load_specs(people, scale.concurrency)
             results += guarded("throughput", lambda: measure.throughput(
                 env, server.port, scale.load_seconds, scale.load_rounds, specs,
-                {"insert": [201], "submit": [201], "reassign": [200]}, "insert",
-                {"submit": "submission over HTTP",
-                 "reassign": "transitions (reassign) over HTTP"}))
+                {"insert": [201], "submit": [201], "reassign": [200], "open311": [200]},
+                "insert", {"submit": "submission over HTTP",
+                           "reassign": "transitions (reassign) over HTTP",
+                           "open311": "submission through Open311 over HTTP"},
+                reported={"open311"}))
             results += guarded("read throughput", lambda: measure.throughput(
                 env, server.port, scale.load_seconds, scale.load_rounds,
                 read_specs(people, cookies, scale.concurrency),
