@@ -27,6 +27,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.attachments import KINDS as ATTACHMENT_KINDS
+from complaints.forms.citizen import RATING_CHOICES
 from complaints.identifiers import normalize_tracking_number
 from complaints.models import (
     Agency,
@@ -84,8 +85,10 @@ class OptionsFilter(admin.SimpleListFilter):
     """A filter offering every value a field can hold, named, for a field that has no choices:
     Django's own filter lists the values found, and reads every row to find them. On the
     tables that grow with the complaints that was the slowest part of their lists
-    (docs/performance.md, finding 21). Subclasses name the field (`parameter_name`), the
-    `title` and the `options()`."""
+    (docs/performance.md, finding 21). Subclasses name the `parameter_name`, the `title`
+    and the `options()`, and the `field` when it is not the parameter's name."""
+
+    field: str | None = None
 
     def options(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -95,7 +98,7 @@ class OptionsFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() in self.options():
-            return queryset.filter(**{self.parameter_name: self.value()})
+            return queryset.filter(**{self.field or self.parameter_name: self.value()})
         return queryset
 
 
@@ -112,7 +115,7 @@ class RatingFilter(OptionsFilter):
     parameter_name = "rating"
 
     def options(self) -> dict[str, Any]:
-        return {str(n): str(n) for n in range(1, 6)}
+        return {str(value): label for value, label in RATING_CHOICES}
 
 
 class ReadOnlyTabularInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -62,17 +62,13 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return format_html("<pre>{}</pre>", text)
 
 
-class ClockStatusFilter(admin.SimpleListFilter):
+class ClockStatusFilter(OptionsFilter):
     title = _("status")
     parameter_name = "status"
+    field = "status_at"  # ClockAdmin.get_queryset's annotation
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return list(ClockStatus.choices)
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() in ClockStatus.values:
-            return queryset.filter(status_at=self.value())
-        return queryset
+    def options(self) -> dict[str, Any]:
+        return dict(ClockStatus.choices)
 
 
 @admin.register(Clock)

@@ -4,13 +4,11 @@ through the workflow service, and changelists whose query count does not grow.""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -31,8 +29,7 @@ from complaints.models import (
     Visibility,
 )
 from tests.conftest import MONDAY_9_WIB
-from workflow.models import Event, Notification
-from workflow.notifications import TEMPLATES
+from workflow.models import Clock, Event, Notification
 from workflow.states import ClosureReason, Role, State
 
 ADMIN_MODELS = (
@@ -504,9 +501,16 @@ def test_filters_offer_every_value_the_records_hold(as_administrator, records, l
         assert {str(getattr(row, field)) for row in shown} == {value}
 
 
-def test_every_notification_template_is_named_and_written_in_each_language():
-    root = Path(settings.BASE_DIR) / "templates" / "notifications"
-    for language, _name in settings.LANGUAGES:
-        written = {str(path.relative_to(root / language).with_suffix(""))
-                   for path in (root / language).rglob("*.txt") if not path.name.startswith("_")}
-        assert written == set(TEMPLATES), language
+def test_clocks_are_filtered_by_their_status_now(as_administrator, records):
+    now = timezone.now()
+    statuses = {clock.pk: clock.status(now) for clock in Clock.objects.all()}
+    url = admin_url("workflow.clock", "changelist")
+
+    offered = {parse_qs(c["query_string"].lstrip("?"))["status"][0]
+               for c in filter_choices(as_administrator.get(url), "status")[1:]}
+
+    assert len(set(statuses.values())) > 1 and set(statuses.values()) <= offered
+    for status in offered:
+        shown = as_administrator.get(url, {"status": status}).context["cl"].result_list
+        assert sorted(c.pk for c in shown) == sorted(
+            pk for pk, held in statuses.items() if held == status)
