@@ -3,7 +3,8 @@ result. Each of `concurrency` threads holds one keep-alive connection and sends 
 requests round-robin until `seconds` have passed.
 
 spec: {"port", "seconds", "ok": [statuses], "threads": [[{"method", "path", "headers",
-"body"}, …], …]}; "{n}" in a body becomes a number unique within the run.
+"body"}, …], …]}; "{n}" in a body becomes a number unique within the run. An item may name a
+"body_file" instead, whose bytes are sent as they are (a multipart upload).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from bench.server import Client
@@ -31,6 +33,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
     def worker(items: list[dict[str, Any]]) -> None:
         client = Client(spec["port"], timeout=60)
+        files = {item["body_file"]: Path(item["body_file"]).read_bytes()
+                 for item in items if "body_file" in item}
         mine: list[float] = []
         seen: Counter[str] = Counter()
         start.wait()
@@ -41,6 +45,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             body = item.get("body")
             if body is not None:
                 body = body.replace("{n}", str(next(counter))).encode()
+            elif "body_file" in item:
+                body = files[item["body_file"]]
             try:
                 answer = client.send(item["method"], item["path"], item.get("headers"), body)
             except Exception as error:  # noqa: BLE001 - every failure is counted as one

@@ -13,10 +13,12 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench.server import ROOT, Client, Gunicorn, Response
@@ -172,6 +174,17 @@ def multipart(fields: dict[str, str], files: list[tuple[str, bytes]]) -> bytes:
     return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
 
+def photo(size: int) -> bytes:
+    """A JPEG's first bytes and random ones: as incompressible as a photo."""
+    return b"\xff\xd8\xff\xe0" + os.urandom(size - 4)
+
+
+def submission_fields(service: str) -> dict[str, str]:
+    return {"service": service, "title": "Jalan berlubang di depan sekolah",
+            "description": "Lubang besar sudah dua minggu tidak diperbaiki.",
+            "visibility": "public"}
+
+
 def attachments(server: Gunicorn, service: str, repeats: int) -> list[Result]:
     """A citizen's submission with attachments over HTTP, each on a fresh worker: its time
     and the worker's peak memory against the same submission without any. One photo of
@@ -184,17 +197,14 @@ def attachments(server: Gunicorn, service: str, repeats: int) -> list[Result]:
     most, largest = settings.ATTACHMENT_MAX_COUNT, settings.ATTACHMENT_MAX_BYTES
     cases = {"none": (0, 0), "a photo of 1 MB": (1, 1 << 20),
              f"{most} files of {largest >> 20} MB, the most allowed": (most, largest)}
-    fields = {"service": service, "title": "Jalan berlubang di depan sekolah",
-              "description": "Lubang besar sudah dua minggu tidak diperbaiki.",
-              "visibility": "public"}
+    fields = submission_fields(service)
     headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
     path = "/api/v1/complaints/"
     plain = multipart(fields, [])
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
     for _ in range(repeats):
         for name, (count, size) in cases.items():
-            photos = [(f"foto{i}.jpg", b"\xff\xd8\xff\xe0" + os.urandom(size - 4))
-                      for i in range(count)]
+            photos = [(f"foto{i}.jpg", photo(size)) for i in range(count)]
             answer, memory = on_fresh_worker(
                 server, path, path, headers, method="POST", body=multipart(fields, photos),
                 warm_body=plain, expect=201)
@@ -217,6 +227,39 @@ def attachments(server: Gunicorn, service: str, repeats: int) -> list[Result]:
             ratio(seconds, base_seconds),
             f"reported (peak worker memory {peak:.0f} MB, {base_peak:.0f} MB without)", None,
             details={"runs": measured, "baseline_runs": base}))
+    return results
+
+
+def attachments_under_load(env: dict[str, str], port: int, service: str, seconds: float,
+                           rounds: int, concurrency: int) -> list[Result]:
+    """Citizens' submissions with a photo of 1 MB from `concurrency` clients at once, against
+    the same multipart submission without one, in rounds as `throughput` runs them: what
+    photos cost a server, and how fast they fill its disk. Every photo accepted must be
+    stored."""
+    from complaints.models import Attachment
+
+    size = 1 << 20
+    headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    fields = submission_fields(service)
+    with tempfile.TemporaryDirectory(prefix="aduan-bench-bodies-") as folder:
+        bodies = {"plain": multipart(fields, []),
+                  "photo": multipart(fields, [("foto.jpg", photo(size))])}
+        specs = {}
+        for kind, body in bodies.items():
+            (Path(folder) / kind).write_bytes(body)
+            item = {"method": "POST", "path": "/api/v1/complaints/", "headers": headers,
+                    "body_file": str(Path(folder) / kind)}
+            specs[kind] = [[item]] * concurrency
+        before = Attachment.objects.count()
+        results = throughput(env, port, seconds, rounds, specs, {k: [201] for k in specs},
+                             "plain", {"photo": "submission with a photo of 1 MB, under load"},
+                             limit=None)
+    stored = Attachment.objects.count() - before
+    accepted = sum(run["ok"] for run in results[0].details["runs"])
+    if stored != accepted:
+        raise BenchError(f"{accepted} submissions with a photo accepted, {stored} stored")
+    result = results[0]
+    result.target = f"reported ({result.measured * size / 1e6:.0f} MB/s of photos stored)"
     return results
 
 

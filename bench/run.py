@@ -328,6 +328,9 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
         if "attachments" not in args.skip:
             results += guarded("attachments", lambda: measure.attachments(
                 server, people["services"][0], scale.attachment_repeats))
+            results += guarded("attachments under load", lambda: measure.attachments_under_load(
+                env, server.port, people["services"][0], scale.load_seconds, scale.load_rounds,
+                scale.concurrency))
         if "load" not in args.skip:
             specs = load_specs(people, scale.concurrency)
             results += guarded("throughput", lambda: measure.throughput(
