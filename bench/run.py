@@ -42,6 +42,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         choices=["queries", "latency", "feed", "exports", "statistics",
                                  "attachments", "load", "actions", "pages", "sweep"],
                         help="leave out a group of benchmarks (repeatable)")
+    parser.add_argument("--db-rtt", type=float, default=0.0, metavar="MS",
+                        help="the app servers' round trips to PostgreSQL take MS longer, as "
+                             "across a network (bench/network.py)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn workers of the app server (default 2)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads of each gunicorn worker (default 2)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     return parser.parse_args(argv)
 
@@ -301,7 +308,7 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
     from bench.generate import conninfo
 
     info = conninfo()
-    server = Gunicorn(workers=2, threads=2)
+    server = Gunicorn(workers=args.workers, threads=args.threads)
     server.start(env, log)
     client = Client(server.port)
     results: list[Result] = []
@@ -405,6 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ.setdefault("PYTHONPATH", str(ROOT))
+    os.environ.pop("BENCH_DB_RTT_MS", None)  # only the app servers get it, from --db-rtt
     django.setup()
     from django.db import connection
 
@@ -424,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     # The attachments' files go to a directory of the run's own, removed when it ends.
     media = tempfile.TemporaryDirectory(prefix="aduan-bench-media-")
     env = {**os.environ, "MEDIA_ROOT": media.name}
+    if args.db_rtt:
+        env["BENCH_DB_RTT_MS"] = str(args.db_rtt)
     with connection.cursor() as cursor:
         cursor.execute(CREATE_PING)
     people = subjects()
@@ -434,7 +444,9 @@ def main(argv: list[str] | None = None) -> int:
     log = Path(tempfile.gettempdir()) / f"aduan-bench-gunicorn-{os.getpid()}.log"
     print(f"bench.run: {total:,} complaints in the database ({args.complaints:,} generated, "
           f"anchor {meta['anchor']}); officer {people['officer'].username}, coordinator "
-          f"{people['coordinator'].username}", flush=True)
+          f"{people['coordinator'].username}"
+          + (f"; database round trips {args.db_rtt:g} ms longer" if args.db_rtt else ""),
+          flush=True)
     results: list[Result] = []
     plans: dict[str, str] = {}
     if "queries" not in args.skip:
@@ -470,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(results))
     report = {"complaints": args.complaints, "in_database": total, "generated": meta,
+              "db_rtt_ms": args.db_rtt, "workers": args.workers, "threads": args.threads,
               "machine": {**host, "loadavg_end": Path("/proc/loadavg").read_text().split()[:3]},
               "started_at": stamp.isoformat(timespec="seconds"),
               "seconds": time.perf_counter() - began,
