@@ -161,6 +161,7 @@ def on_fresh_worker(server: Gunicorn, path: str, warm: str, headers: dict[str, s
 
 
 BOUNDARY = "aduan-bench-boundary"
+MULTIPART = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
 
 
 def multipart(fields: dict[str, str], files: list[tuple[str, bytes]]) -> bytes:
@@ -198,7 +199,6 @@ def attachments(server: Gunicorn, service: str, repeats: int) -> list[Result]:
     cases = {"none": (0, 0), "a photo of 1 MB": (1, 1 << 20),
              f"{most} files of {largest >> 20} MB, the most allowed": (most, largest)}
     fields = submission_fields(service)
-    headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
     path = "/api/v1/complaints/"
     plain = multipart(fields, [])
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
@@ -206,7 +206,7 @@ def attachments(server: Gunicorn, service: str, repeats: int) -> list[Result]:
         for name, (count, size) in cases.items():
             photos = [(f"foto{i}.jpg", photo(size)) for i in range(count)]
             answer, memory = on_fresh_worker(
-                server, path, path, headers, method="POST", body=multipart(fields, photos),
+                server, path, path, MULTIPART, method="POST", body=multipart(fields, photos),
                 warm_body=plain, expect=201)
             number = json.loads(answer.body)["tracking_number"]
             stored = sorted(Attachment.objects.filter(complaint__tracking_number=number)
@@ -239,7 +239,6 @@ def attachments_under_load(env: dict[str, str], port: int, service: str, seconds
     from complaints.models import Attachment
 
     size = 1 << 20
-    headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
     fields = submission_fields(service)
     with tempfile.TemporaryDirectory(prefix="aduan-bench-bodies-") as folder:
         bodies = {"plain": multipart(fields, []),
@@ -247,7 +246,7 @@ def attachments_under_load(env: dict[str, str], port: int, service: str, seconds
         specs = {}
         for kind, body in bodies.items():
             (Path(folder) / kind).write_bytes(body)
-            item = {"method": "POST", "path": "/api/v1/complaints/", "headers": headers,
+            item = {"method": "POST", "path": "/api/v1/complaints/", "headers": MULTIPART,
                     "body_file": str(Path(folder) / kind)}
             specs[kind] = [[item]] * concurrency
         before = Attachment.objects.count()
