@@ -14,11 +14,17 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def delays(monkeypatch):
-    """The delays slept, in seconds, from an open connection on."""
+def slept(monkeypatch):
+    """What bench.network sleeps, in seconds, from an open connection on."""
     connection.ensure_connection()
-    slept: list[float] = []
-    monkeypatch.setattr(network, "time", SimpleNamespace(sleep=slept.append))
+    seconds: list[float] = []
+    monkeypatch.setattr(network, "time", SimpleNamespace(sleep=seconds.append))
+    return seconds
+
+
+@pytest.fixture
+def delays(slept):
+    """The same, with every round trip delayed by a millisecond."""
     restore = network.delay_round_trips(0.001)
     yield slept
     restore()
@@ -63,14 +69,8 @@ def test_a_server_side_cursor_waits_for_each_batch(delays):
     assert len(delays) == 8
 
 
-def test_nothing_is_delayed_once_restored():
-    connection.ensure_connection()
+def test_nothing_is_delayed_once_restored(slept):
     restore = network.delay_round_trips(0.001)
     restore()
-    slept: list[float] = []
-    original, network.time = network.time, SimpleNamespace(sleep=slept.append)
-    try:
-        run("SELECT 501")
-    finally:
-        network.time = original
+    run("SELECT 501")
     assert slept == []
