@@ -209,6 +209,11 @@ COMPRESS_RESPONSES = env_bool("COMPRESS_RESPONSES", default=True)
 
 # Rows per database round trip in the streamed exports.
 EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 2000)
+# How long the statistics and the staff dashboard's figures are kept before they are computed
+# again, by one request while the others are answered the kept ones (config/cache.py).
+STATISTICS_CACHE_SECONDS = env_int("STATISTICS_CACHE_SECONDS", 60)
+if STATISTICS_CACHE_SECONDS < 1:
+    raise ImproperlyConfigured("STATISTICS_CACHE_SECONDS must be at least 1")
 # Throttles and idempotency need a cache every app server shares when more than one runs.
 CACHES = {
     "default": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.core.cache import cache
+from django.conf import settings
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -17,11 +17,9 @@ from rest_framework.views import APIView
 from api.errors import ErrorSerializer
 from api.stats.serializers import StatsQuerySerializer, StatsSerializer
 from api.views import Utf8Input
+from config.cache import get_or_compute
 from config.routers import replica_reads
 from workflow.stats import complaint_statistics
-
-# Public figures that change slowly; a shared cache may serve them for this long.
-MAX_AGE_SECONDS = 60
 
 
 @replica_reads
@@ -50,12 +48,13 @@ class StatsView(Utf8Input, APIView):
         params = {k: v for k, v in request.query_params.items() if v != ""}
         query = StatsQuerySerializer(data=params)
         query.is_valid(raise_exception=True)
-        # Computed at most once a minute per question, in the shared cache: the endpoint is
+        # Computed at most once a period per question, in the shared cache: the endpoint is
         # public and aggregates everything, so repeated calls must not each cost that.
         key = "stats:" + hashlib.sha256(
             json.dumps(sorted(params.items())).encode()).hexdigest()
-        data = cache.get_or_set(key, lambda: StatsSerializer(complaint_statistics(
-            now=timezone.now(), **query.validated_data)).data, MAX_AGE_SECONDS)
+        data = get_or_compute(key, lambda: StatsSerializer(complaint_statistics(
+            now=timezone.now(), **query.validated_data)).data, settings.STATISTICS_CACHE_SECONDS)
         response = Response(data)
-        patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
+        # Public figures that change slowly: a proxy or browser may keep them as long.
+        patch_cache_control(response, public=True, max_age=settings.STATISTICS_CACHE_SECONDS)
         return response

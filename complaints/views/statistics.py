@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,6 +31,7 @@ from complaints.forms.citizen import ErrorSummaryMixin
 from complaints.models import Agency, Service
 from complaints.selectors import scope_filter, sees_everything
 from complaints.views.staff import actor_zone
+from config.cache import get_or_compute
 from config.routers import replica_reads
 from workflow.permissions import Actor
 from workflow.states import ClockName, ClockStatus, State
@@ -49,9 +50,6 @@ from workflow.stats import (
 )
 
 WEEKS = 12
-# The public page aggregates everything; like the API, compute it at most once a minute per
-# question, in the shared cache. The staff dashboard too, per scope.
-CACHE_SECONDS = 60
 # Where the page shows its time: the agency's zone when one is chosen, else Jakarta (WIB).
 DEFAULT_ZONE = "Asia/Jakarta"
 
@@ -295,7 +293,7 @@ def _public_figures(filters: dict[str, Any]) -> tuple[Statistics, list[WeekVolum
             backlog_by_age(now=now, agency=agency, service=service),
         )
 
-    return cache.get_or_set(key, compute, CACHE_SECONDS)
+    return get_or_compute(key, compute, settings.STATISTICS_CACHE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -347,7 +345,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _dashboard_figures(actor: Actor) -> tuple[Statistics, list[WeekVolume], list[AgeBucket],
                                               Headlines]:
-    """The dashboard's figures for the actor's scope, computed at most once a minute per
+    """The dashboard's figures for the actor's scope, computed at most once a period per
     scope in the shared cache, as the public page's are: at a million complaints they take
     1–3 s for a unit or an agency and 7 s for everything (docs/performance.md, finding 15).
     The scope is what `scope_filter` reads: the person and their grants, so a changed grant
@@ -372,4 +370,4 @@ def _dashboard_figures(actor: Actor) -> tuple[Statistics, list[WeekVolume], list
                 backlog_by_age(now=now, scope=scope),
                 staff_headlines(now=now, scope=scope))
 
-    return cache.get_or_set(key, compute, CACHE_SECONDS)
+    return get_or_compute(key, compute, settings.STATISTICS_CACHE_SECONDS)

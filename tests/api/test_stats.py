@@ -230,3 +230,15 @@ def test_a_repeated_question_within_the_minute_is_answered_from_the_cache(
     cache.clear()
     submit()
     assert get(client).json()["totals"]["complaints"] == first["totals"]["complaints"] + 1
+
+
+def test_an_operator_may_keep_the_figures_longer(client, settings, world, submit,
+                                                  two_complaints):
+    settings.STATISTICS_CACHE_SECONDS = 300
+    first = get(client)
+    assert set(first["Cache-Control"].split(", ")) == {"public", "max-age=300"}
+    submit()
+    with time_machine.travel(NOW + dt.timedelta(seconds=299), tick=False):
+        assert client.get(URL).json() == first.json()
+    with time_machine.travel(NOW + dt.timedelta(seconds=301), tick=False):
+        assert client.get(URL).json()["totals"]["complaints"] == 3

@@ -313,7 +313,7 @@ def test_the_dashboard_is_computed_at_most_once_a_minute_per_scope(client, world
     first = get(client, DASHBOARD)
     assert first.context["statistics"].totals.complaints == 1
     moment = local(first.context["statistics"].generated_at, "Asia/Jakarta")
-    assert f"Deadlines are judged as of {moment}" in first.content.decode()
+    assert f"counted as of {moment}, when deadlines" in first.content.decode()
     story(world, submit, received=T0 + H)
     with django_assert_num_queries(2):  # the session, the user with their grants
         cached = get(client, DASHBOARD)

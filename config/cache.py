@@ -1,0 +1,57 @@
+"""Figures that take seconds to compute, kept in the shared cache and computed by one request
+at a time (docs/performance.md, finding 28).
+
+`cache.get_or_set` lets every request that finds a value expired compute it again. At a
+million complaints the statistics take seconds, so when the figures expired under load every
+app-server thread that was handed the page computed the same figures at once, and the other
+pages queued behind them. Here a value stays in the cache for a second period past its
+freshness. The first request to find it stale takes a lock in the cache (`cache.add`, which
+only one caller wins in each of Django's backends) and computes; meanwhile the others are
+answered the stale value, whose moment the pages and the API show. When there is no value
+at all (the first request, or none for a whole period), they wait for the one computing
+rather than compute too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+
+T = TypeVar("T")
+
+# A lock outlives any computation measured (7 s for everything at a million complaints); a
+# process that dies holding it makes the others wait at most this long, then compute.
+LOCK_SECONDS = 60
+# How often a request waiting for another's computation looks for the value.
+POLL_SECONDS = 0.05
+
+
+def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int) -> T:
+    """The value under `key` if it was computed less than `fresh_seconds` ago; otherwise
+    `compute()`'s, computed by one caller at a time. A value up to twice `fresh_seconds` old
+    is answered while another caller computes its successor."""
+    lock = f"{key}:computing"
+    entry = cache.get(key)
+    give_up = time.monotonic() + LOCK_SECONDS
+    while True:
+        if entry is not None and entry[0] > time.time():
+            return entry[1]
+        if cache.add(lock, True, LOCK_SECONDS):
+            try:
+                entry = cache.get(key)  # another caller may have finished since
+                if entry is None or entry[0] <= time.time():
+                    value = compute()
+                    entry = (time.time() + fresh_seconds, value)
+                    cache.set(key, entry, 2 * fresh_seconds)
+            finally:
+                cache.delete(lock)
+            return entry[1]
+        if entry is not None:
+            return entry[1]
+        if time.monotonic() >= give_up:
+            return compute()
+        time.sleep(POLL_SECONDS)
+        entry = cache.get(key)

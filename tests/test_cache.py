@@ -1,0 +1,103 @@
+"""Figures computed by one request at a time (config/cache.py), on the local-memory cache of
+the tests. The same race on PostgreSQL's cache table: tests/pg/test_cache_single_flight.py."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import time_machine
+from django.core.cache import cache
+
+from config import cache as figures
+from config.cache import get_or_compute
+
+KEY = "figures:test"
+LOCK = f"{KEY}:computing"
+
+
+class Counted:
+    """A computation that counts its calls and answers its call number."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> int:
+        self.calls += 1
+        return self.calls
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(1_800_000_000, tick=False) as traveller:
+        yield traveller
+
+
+def test_a_fresh_value_is_answered_without_computing(clock):
+    compute = Counted()
+    assert get_or_compute(KEY, compute, 60) == 1
+    clock.shift(59)
+    assert get_or_compute(KEY, compute, 60) == 1
+    assert compute.calls == 1
+
+
+def test_a_stale_value_is_computed_again_by_the_first_caller(clock):
+    compute = Counted()
+    get_or_compute(KEY, compute, 60)
+    clock.shift(61)
+    assert get_or_compute(KEY, compute, 60) == 2
+    assert cache.get(LOCK) is None  # released
+    clock.shift(59)
+    assert get_or_compute(KEY, compute, 60) == 2  # fresh again from the new computation
+
+
+def test_while_another_computes_a_stale_value_is_answered_at_once(clock):
+    compute = Counted()
+    get_or_compute(KEY, compute, 60)
+    clock.shift(100)
+    assert cache.add(LOCK, True)  # another caller is computing
+    assert get_or_compute(KEY, compute, 60) == 1
+    assert compute.calls == 1
+
+
+def test_a_value_older_than_twice_its_period_is_never_answered(clock):
+    compute = Counted()
+    get_or_compute(KEY, compute, 60)
+    clock.shift(121)
+    assert cache.get(KEY) is None
+    assert get_or_compute(KEY, compute, 60) == 2
+
+
+def test_without_a_value_callers_wait_for_the_one_computing(monkeypatch):
+    monkeypatch.setattr(figures, "POLL_SECONDS", 0.01)
+    compute = Counted()
+    assert cache.add(LOCK, True)
+    answers: list[int] = []
+    waiter = threading.Thread(target=lambda: answers.append(get_or_compute(KEY, compute, 60)))
+    waiter.start()
+    time.sleep(0.2)
+    assert waiter.is_alive() and answers == []
+    cache.set(KEY, (time.time() + 60, 7), 120)  # the other caller's value arrives
+    waiter.join(5)
+    assert answers == [7] and compute.calls == 0
+
+
+def test_a_failed_computation_releases_the_lock():
+    def fail() -> int:
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        get_or_compute(KEY, fail, 60)
+    assert cache.get(LOCK) is None
+    assert get_or_compute(KEY, Counted(), 60) == 1
+
+
+def test_a_lock_left_by_a_dead_process_delays_the_others_only_so_long(monkeypatch):
+    monkeypatch.setattr(figures, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(figures, "LOCK_SECONDS", 0.3)
+    assert cache.add(LOCK, True, 3600)  # never released
+    compute = Counted()
+    began = time.monotonic()
+    assert get_or_compute(KEY, compute, 60) == 1
+    assert 0.3 <= time.monotonic() - began < 3
