@@ -81,7 +81,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
                        if not (k.isdigit() and int(k) in ok_statuses)},
             "per_second": ok / elapsed if elapsed else 0.0,
             "p50": statistics.median(latencies) if latencies else None,
-            "p95": pct(0.95), "p99": pct(0.99)}
+            "p95": pct(0.95), "p99": pct(0.99), "max": latencies[-1] if latencies else None}
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ shared machine slows both alike, and the ratio is what the targets are about.
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -21,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.server import ROOT, Client, Gunicorn, Response
+from bench.server import ROOT, Client, Gunicorn, Response, request
 
 
 @dataclass
@@ -522,6 +523,65 @@ def public_statistics(server: Gunicorn, info: dict[str, Any], total: int, agency
         "statistics, everything, peak worker memory", full, one, "MB", r,
         "< 200 MB, ≤ 1.2× one agency's", full < 200 and r is not None and r <= 1.2,
         kind="memory", details={"agency": agency.code}))
+    return results
+
+
+def statistics_under_load(env: dict[str, str], log: Path, workers: int, threads: int,
+                          fresh: int, seconds: float, concurrency: int) -> list[Result]:
+    """The public statistics of everything asked by `concurrency` clients without a pause for
+    `seconds`, from app servers that keep the figures `fresh` seconds in a cache table all
+    their workers share (as docs/deploy.md configures more than one app server); against the
+    same load on figures kept the whole run. The servers log each computation
+    (config/cache.py): one per period at most, or the run fails."""
+    from django.core.cache import caches
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    backend = "django.core.cache.backends.db.DatabaseCache"
+    path = "/api/v1/stats/"
+    runs: dict[str, dict[str, Any]] = {}
+    for kind, keep in (("kept", 86_400), ("expiring", fresh)):
+        table = f"bench_statistics_cache_{kind}"
+        with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": table}}):
+            call_command("createcachetable", verbosity=0)
+            caches["default"].clear()
+        server = Gunicorn(workers=workers, threads=threads)
+        server_log = log.with_name(f"{log.stem}-statistics-{kind}.log")
+        server_log.unlink(missing_ok=True)
+        server.start({**env, "CACHE_BACKEND": backend, "CACHE_LOCATION": table,
+                      "STATISTICS_CACHE_SECONDS": str(keep)}, server_log)
+        try:
+            status, _body = request(server.port, "GET", path, timeout=900)  # computed once
+            if status != 200:
+                raise BenchError(f"{path} answered {status}")
+            runs[kind] = load(env, {"port": server.port, "seconds": seconds, "ok": [200],
+                                    "threads": [[{"method": "GET", "path": path}]]
+                                    * concurrency})
+        finally:
+            server.stop()
+        runs[kind]["computed"] = [float(line.split()[-2]) for line in
+                                  server_log.read_text().splitlines()
+                                  if line.startswith("figures stats:")]
+    kept, expiring = runs["kept"], runs["expiring"]
+    errors = {kind: run["errors"] for kind, run in runs.items() if run["errors"]}
+    details = {"path": path, "fresh_seconds": fresh, "seconds": seconds,
+               "concurrency": concurrency, "runs": runs}
+    results = [Result(f"public statistics under load, kept {fresh} s", expiring["per_second"],
+                      kept["per_second"], "req/s", ratio(expiring["per_second"],
+                                                         kept["per_second"]),
+                      "reported (baseline: kept the run)", None,
+                      error=f"failed requests: {errors}" if errors else None, details=details)]
+    # The first request's computation, then at most one each time the figures expire.
+    allowed = math.ceil(seconds / fresh) + 1
+    computed = len(expiring["computed"])
+    error = None
+    if computed > allowed or len(kept["computed"]) != 1:
+        error = (f"{computed} computations in {seconds:g} s of figures kept {fresh} s "
+                 f"(at most {allowed}); {len(kept['computed'])} of figures kept the run (1)")
+    results.append(Result(f"public statistics under load, computations while kept {fresh} s",
+                          computed, allowed, "computations", ratio(computed, allowed),
+                          f"≤ one per period ({allowed})", error is None, kind="correctness",
+                          error=error))
     return results
 
 

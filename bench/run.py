@@ -62,6 +62,9 @@ class Scale:
         self.export_repeats = 1 if large else 3
         self.subset_repeats = 3
         self.statistics_repeats = 3
+        # How long the figures are kept while they are loaded: a few times a computation of
+        # everything (3–5 s at 1M), so that they expire several times in a run.
+        self.statistics_fresh = 10 if large else 2
         self.feed_events = 300_000
         self.feed_repeats = 3
         self.feed_seconds = 60.0 if large else 20.0  # at most, per repeat
@@ -332,6 +335,9 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
         if "statistics" not in args.skip:
             results += guarded("statistics", lambda: measure.public_statistics(
                 server, info, total, people["agency"], scale.statistics_repeats))
+            results += guarded("statistics under load", lambda: measure.statistics_under_load(
+                env, log, args.workers, args.threads, scale.statistics_fresh,
+                scale.load_seconds * 4, scale.concurrency))
         if "attachments" not in args.skip:
             results += guarded("attachments", lambda: measure.attachments(
                 server, people["services"][0], scale.attachment_repeats))

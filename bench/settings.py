@@ -31,7 +31,9 @@ STORAGES = {**STORAGES, "staticfiles": {
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
     "submit": "100000000/hour", "citizen": "100000000/hour"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
+# The figures' computations are logged, so that statistics_under_load can count them.
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"},
+           "loggers": {"config.cache": {"level": "INFO"}}}
 # A safety net, not a target: no statement of a benchmark may run longer than a gunicorn
 # request may (bench/server.py), so a pathological plan fails the run instead of hanging it.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c statement_timeout=900000"

@@ -9,11 +9,12 @@ freshness. The first request to find it stale takes a lock in the cache (`cache.
 only one caller wins in each of Django's backends) and computes; meanwhile the others are
 answered the stale value, whose moment the pages and the API show. When there is no value
 at all (the first request, or none for a whole period), they wait for the one computing
-rather than compute too.
+rather than compute too. Each computation is logged with its time.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -21,6 +22,8 @@ from typing import TypeVar
 from django.core.cache import cache
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 # A lock outlives any computation measured (7 s for everything at a million complaints); a
 # process that dies holding it makes the others wait at most this long, then compute.
@@ -43,7 +46,7 @@ def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int) -> T:
             try:
                 entry = cache.get(key)  # another caller may have finished since
                 if entry is None or entry[0] <= time.time():
-                    value = compute()
+                    value = _computed(key, compute)
                     entry = (time.time() + fresh_seconds, value)
                     cache.set(key, entry, 2 * fresh_seconds)
             finally:
@@ -52,6 +55,13 @@ def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int) -> T:
         if entry is not None:
             return entry[1]
         if time.monotonic() >= give_up:
-            return compute()
+            return _computed(key, compute)
         time.sleep(POLL_SECONDS)
         entry = cache.get(key)
+
+
+def _computed(key: str, compute: Callable[[], T]) -> T:
+    began = time.monotonic()
+    value = compute()
+    logger.info("figures %s computed in %.2f s", key, time.monotonic() - began)
+    return value
