@@ -84,7 +84,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         message, details = "The request has invalid fields.", {"errors": exc.detail}
     else:
         message, details = str(exc.detail), {}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        # Throttled, and the statistics computing another question (api/stats/views.py).
+        if getattr(exc, "wait", None) is not None:
             details = {"retry_after_seconds": int(exc.wait)}
     response.data = error_body(code, message, details)
     return response

@@ -10,11 +10,18 @@ only one caller wins in each of Django's backends) and computes; meanwhile the o
 answered the stale value, whose moment the pages and the API show. When there is no value
 at all (the first request, or none for a whole period), they wait for the one computing
 rather than compute too. Each computation is logged with its time.
+
+A caller may also name `slots`, a semaphore of the computations of its kind that may run at
+once in this process. When none is free the kept figures are answered (up to two periods
+old), or `Busy` is raised when there are none. The public statistics use it, so that
+visitors asking many different questions hold at most one thread of each app-server process
+(finding 29).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -32,10 +39,16 @@ LOCK_SECONDS = 60
 POLL_SECONDS = 0.05
 
 
-def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int) -> T:
+class Busy(Exception):
+    """Every computation slot of this kind is taken, and no figures are kept to answer."""
+
+
+def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int,
+                   slots: threading.Semaphore | None = None) -> T:
     """The value under `key` if it was computed less than `fresh_seconds` ago; otherwise
     `compute()`'s, computed by one caller at a time. A value up to twice `fresh_seconds` old
-    is answered while another caller computes its successor."""
+    is answered while another caller computes its successor, or while `slots` has none
+    free."""
     lock = f"{key}:computing"
     entry = cache.get(key)
     give_up = time.monotonic() + LOCK_SECONDS
@@ -46,7 +59,12 @@ def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int) -> T:
             try:
                 entry = cache.get(key)  # another caller may have finished since
                 if entry is None or entry[0] <= time.time():
-                    value = _computed(key, compute)
+                    try:
+                        value = _computed(key, compute, slots)
+                    except Busy:
+                        if entry is None:
+                            raise
+                        return entry[1]
                     entry = (time.time() + fresh_seconds, value)
                     cache.set(key, entry, 2 * fresh_seconds)
             finally:
@@ -55,13 +73,19 @@ def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int) -> T:
         if entry is not None:
             return entry[1]
         if time.monotonic() >= give_up:
-            return _computed(key, compute)
+            return _computed(key, compute, slots)
         time.sleep(POLL_SECONDS)
         entry = cache.get(key)
 
 
-def _computed(key: str, compute: Callable[[], T]) -> T:
-    began = time.monotonic()
-    value = compute()
-    logger.info("figures %s computed in %.2f s", key, time.monotonic() - began)
-    return value
+def _computed(key: str, compute: Callable[[], T], slots: threading.Semaphore | None) -> T:
+    if slots is not None and not slots.acquire(blocking=False):
+        raise Busy(key)
+    try:
+        began = time.monotonic()
+        value = compute()
+        logger.info("figures %s computed in %.2f s", key, time.monotonic() - began)
+        return value
+    finally:
+        if slots is not None:
+            slots.release()

@@ -11,7 +11,7 @@ import time_machine
 from django.core.cache import cache
 
 from config import cache as figures
-from config.cache import get_or_compute
+from config.cache import Busy, get_or_compute
 
 KEY = "figures:test"
 LOCK = f"{KEY}:computing"
@@ -101,3 +101,37 @@ def test_a_lock_left_by_a_dead_process_delays_the_others_only_so_long(monkeypatc
     began = time.monotonic()
     assert get_or_compute(KEY, compute, 60) == 1
     assert 0.3 <= time.monotonic() - began < 3
+
+
+def test_without_a_free_slot_a_stale_value_is_answered(clock):
+    slots = threading.BoundedSemaphore(1)
+    compute = Counted()
+    get_or_compute(KEY, compute, 60, slots)
+    clock.shift(100)
+    assert slots.acquire(blocking=False)  # another question is being computed
+    assert get_or_compute(KEY, compute, 60, slots) == 1
+    assert compute.calls == 1 and cache.get(LOCK) is None
+    slots.release()
+    assert get_or_compute(KEY, compute, 60, slots) == 2
+
+
+def test_without_a_free_slot_and_without_a_value_the_caller_is_told_busy():
+    slots = threading.BoundedSemaphore(1)
+    compute = Counted()
+    assert slots.acquire(blocking=False)
+    with pytest.raises(Busy):
+        get_or_compute(KEY, compute, 60, slots)
+    assert compute.calls == 0 and cache.get(LOCK) is None
+    slots.release()
+    assert get_or_compute(KEY, compute, 60, slots) == 1
+
+
+def test_a_slot_is_freed_when_its_computation_fails():
+    slots = threading.BoundedSemaphore(1)
+
+    def fail() -> int:
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        get_or_compute(KEY, fail, 60, slots)
+    assert slots.acquire(blocking=False)

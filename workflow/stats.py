@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,14 @@ OPEN_STATUSES = (ClockStatus.RUNNING, ClockStatus.AT_RISK, ClockStatus.PAUSED)
 MEDIAN, P90 = Decimal("0.5"), Decimal("0.9")
 ONE_DECIMAL = Decimal("0.1")
 SECONDS_PER_HOUR = Decimal(3600)
+
+# The public questions (the API's and the public page's) computed at once in one process: one,
+# so that visitors asking many different questions at once hold at most one thread of each
+# app-server process; the others are answered kept figures or told to come back
+# (config/cache.py, docs/statistics.md).
+PUBLIC_COMPUTATIONS = threading.BoundedSemaphore(1)
+# What those told to come back are told: about the time one question takes at a million.
+BUSY_RETRY_SECONDS = 5
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,9 +19,17 @@ from rest_framework.views import APIView
 from api.errors import ErrorSerializer
 from api.stats.serializers import StatsQuerySerializer, StatsSerializer
 from api.views import Utf8Input
-from config.cache import get_or_compute
+from config.cache import Busy, get_or_compute
 from config.routers import replica_reads
-from workflow.stats import complaint_statistics
+from workflow.stats import BUSY_RETRY_SECONDS, PUBLIC_COMPUTATIONS, complaint_statistics
+
+
+class StatisticsBusy(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "statistics_busy"
+    default_detail = ("This server is computing the statistics of another question. Ask again "
+                      f"in {BUSY_RETRY_SECONDS} seconds.")
+    wait = BUSY_RETRY_SECONDS  # sent as Retry-After
 
 
 @replica_reads
@@ -40,6 +50,10 @@ class StatsView(Utf8Input, APIView):
             400: OpenApiResponse(ErrorSerializer,
                                  description="A bad date, an unknown agency or service code, "
                                              "or received_before earlier than received_after."),
+            503: OpenApiResponse(ErrorSerializer,
+                                 description="statistics_busy: this server is computing "
+                                             "another question that no one asked in the last "
+                                             "minutes; ask again after Retry-After seconds."),
         },
         tags=["stats"],
     )
@@ -52,8 +66,12 @@ class StatsView(Utf8Input, APIView):
         # public and aggregates everything, so repeated calls must not each cost that.
         key = "stats:" + hashlib.sha256(
             json.dumps(sorted(params.items())).encode()).hexdigest()
-        data = get_or_compute(key, lambda: StatsSerializer(complaint_statistics(
-            now=timezone.now(), **query.validated_data)).data, settings.STATISTICS_CACHE_SECONDS)
+        try:
+            data = get_or_compute(key, lambda: StatsSerializer(complaint_statistics(
+                now=timezone.now(), **query.validated_data)).data,
+                settings.STATISTICS_CACHE_SECONDS, PUBLIC_COMPUTATIONS)
+        except Busy:
+            raise StatisticsBusy from None
         response = Response(data)
         # Public figures that change slowly: a proxy or browser may keep them as long.
         patch_cache_control(response, public=True, max_age=settings.STATISTICS_CACHE_SECONDS)

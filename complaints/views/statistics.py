@@ -31,13 +31,15 @@ from complaints.forms.citizen import ErrorSummaryMixin
 from complaints.models import Agency, Service
 from complaints.selectors import scope_filter, sees_everything
 from complaints.views.staff import actor_zone
-from config.cache import get_or_compute
+from config.cache import Busy, get_or_compute
 from config.routers import replica_reads
 from workflow.permissions import Actor
 from workflow.states import ClockName, ClockStatus, State
 from workflow.stats import (
     AGENCY_CLOCKS,
+    BUSY_RETRY_SECONDS,
     OPEN_STATES,
+    PUBLIC_COMPUTATIONS,
     AgeBucket,
     Headlines,
     Statistics,
@@ -258,7 +260,13 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
         # as "no complaints".
         return render(request, "citizen/statistics.html", {"form": form}, status=400)
     filters = form.cleaned_data
-    statistics, weeks, buckets = _public_figures(filters)
+    try:
+        statistics, weeks, buckets = _public_figures(filters)
+    except Busy:
+        response = render(request, "citizen/statistics.html",
+                          {"form": form, "busy_seconds": BUSY_RETRY_SECONDS}, status=503)
+        response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return response
     by_service = bool(filters.get("agency") or filters.get("service"))
     charts = charts_for(statistics, weeks, buckets)
     zone = filters["agency"].time_zone if filters.get("agency") else DEFAULT_ZONE
@@ -293,7 +301,8 @@ def _public_figures(filters: dict[str, Any]) -> tuple[Statistics, list[WeekVolum
             backlog_by_age(now=now, agency=agency, service=service),
         )
 
-    return get_or_compute(key, compute, settings.STATISTICS_CACHE_SECONDS)
+    return get_or_compute(key, compute, settings.STATISTICS_CACHE_SECONDS,
+                          PUBLIC_COMPUTATIONS)
 
 
 @dataclass(frozen=True)

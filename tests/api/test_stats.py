@@ -15,6 +15,7 @@ from complaints.models import Agency, Service
 from tests.conftest import MONDAY_9_WIB, valid_payload
 from workflow.services import complaint_transition
 from workflow.states import Action, Role
+from workflow.stats import PUBLIC_COMPUTATIONS
 
 URL = "/api/v1/stats/"
 H, D = dt.timedelta(hours=1), dt.timedelta(days=1)
@@ -213,7 +214,7 @@ def test_the_schema_documents_parameters_and_response(world):
     operation = schema["paths"][URL]["get"]
     assert [p["name"] for p in operation["parameters"]] == [
         "agency", "received_after", "received_before", "service"]
-    assert set(operation["responses"]) == {"200", "400"}
+    assert set(operation["responses"]) == {"200", "400", "503"}
     figures = schema["components"]["schemas"]["StatsFigures"]["properties"]
     assert set(figures["clocks"]["allOf"][0]["$ref"].split("/")[-1:]) == {"StatsClocks"}
     assert set(schema["components"]["schemas"]["StatsClocks"]["properties"]) == {
@@ -242,3 +243,22 @@ def test_an_operator_may_keep_the_figures_longer(client, settings, world, submit
         assert client.get(URL).json() == first.json()
     with time_machine.travel(NOW + dt.timedelta(seconds=301), tick=False):
         assert client.get(URL).json()["totals"]["complaints"] == 3
+
+
+def test_a_new_question_while_another_is_computed_is_asked_to_come_back(client, world,
+                                                                         two_complaints):
+    """One public question is computed at a time per process (workflow.stats), so that many
+    different questions at once cannot take every thread of an app server."""
+    everything = get(client).json()
+    assert PUBLIC_COMPUTATIONS.acquire(blocking=False)  # another question is being computed
+    try:
+        busy = get(client, agency="dishub")
+        kept = get(client)
+    finally:
+        PUBLIC_COMPUTATIONS.release()
+    assert busy.status_code == 503 and busy["Retry-After"] == "5"
+    assert "Cache-Control" not in busy
+    assert busy.json()["error"]["code"] == "statistics_busy"
+    assert busy.json()["error"]["details"] == {"retry_after_seconds": 5}
+    assert kept.status_code == 200 and kept.json() == everything
+    assert get(client, agency="dishub").status_code == 200

@@ -17,6 +17,7 @@ from config.wsgi import application
 from tests.conftest import World
 from tests.fuzz.conftest import FuzzData
 from tests.fuzz.schema import schema
+from workflow.stats import PUBLIC_COMPUTATIONS
 
 SUBMIT = "/api/v1/complaints/"
 DETAIL = "/api/v1/complaints/{tracking_number}/"
@@ -97,6 +98,15 @@ class TestErrorsTheSchemaNowDocuments:
         bad = {"Authorization": "Token 00000000.not-a-token"}
         conforms("/api/v1/services/", "GET", http.get("/api/v1/services/", headers=bad), 401)
         conforms(SUBMIT, "POST", http.post(SUBMIT, json={}, headers=bad), 401)
+
+    def test_statistics_busy_is_503(self, http, fuzz_data):
+        assert PUBLIC_COMPUTATIONS.acquire(blocking=False)  # another question is computed
+        try:
+            response = http.get("/api/v1/stats/")
+        finally:
+            PUBLIC_COMPUTATIONS.release()
+        body = conforms("/api/v1/stats/", "GET", response, 503)
+        assert body["error"]["code"] == "statistics_busy"
 
     def test_throttled_citizen_is_429(self, http, fuzz_data, world: World, monkeypatch):
         monkeypatch.undo()  # fuzz_data's throttles off, then this one on with a low rate

@@ -27,7 +27,12 @@ from tests.conftest import MONDAY_9_WIB, valid_payload
 from workflow.permissions import Actor
 from workflow.services import complaint_transition
 from workflow.states import Action, Role
-from workflow.stats import backlog_by_age, complaint_statistics, weekly_volume
+from workflow.stats import (
+    PUBLIC_COMPUTATIONS,
+    backlog_by_age,
+    complaint_statistics,
+    weekly_volume,
+)
 
 User = get_user_model()
 
@@ -351,3 +356,22 @@ def test_a_changed_grant_or_another_person_is_a_new_dashboard(client, world, sub
     assert get(client, DASHBOARD).context["statistics"].totals.complaints == 2
     client.force_login(world.supervisor)
     assert get(client, DASHBOARD).context["statistics"].totals.complaints == 0
+
+
+def test_a_new_question_while_another_is_computed_is_asked_to_come_back(client, world,
+                                                                         complaints):
+    """As the API (tests/api/test_stats.py): one public question computed at a time per
+    process; a question already answered in the period is still answered."""
+    assert get(client, PUBLIC).status_code == 200
+    assert PUBLIC_COMPUTATIONS.acquire(blocking=False)
+    try:
+        busy = get(client, PUBLIC, {"agency": "dishub"})
+        kept = get(client, PUBLIC)
+    finally:
+        PUBLIC_COMPUTATIONS.release()
+    assert busy.status_code == 503 and busy["Retry-After"] == "5"
+    page = busy.content.decode()
+    assert "computing the statistics of another question. Ask again in 5 seconds." in page
+    assert 'id="filters-title"' in page and "stats-data" not in page
+    assert kept.status_code == 200 and kept.context["statistics"].totals.complaints == 6
+    assert get(client, PUBLIC, {"agency": "dishub"}).status_code == 200
