@@ -77,6 +77,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else None
 
     return {"seconds": elapsed, "requests": sum(statuses.values()), "ok": ok,
+            "statuses": dict(statuses),
             "errors": {k: v for k, v in statuses.items()
                        if not (k.isdigit() and int(k) in ok_statuses)},
             "per_second": ok / elapsed if elapsed else 0.0,

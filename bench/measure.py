@@ -8,6 +8,7 @@ shared machine slows both alike, and the ratio is what the targets are about.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import os
@@ -18,6 +19,7 @@ import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -583,6 +585,36 @@ def statistics_under_load(env: dict[str, str], log: Path, workers: int, threads:
                           f"≤ one per period ({allowed})", error is None, kind="correctness",
                           error=error))
     return results
+
+
+def new_public_questions(env: dict[str, str], port: int, staff: list[list[dict[str, Any]]],
+                         seconds: float) -> list[Result]:
+    """Staff pages loaded while as many clients again ask the public statistics a question no
+    one asked before, each time (a new `received_after`), against the same staff load alone.
+    An app-server process computes one public question at a time and asks the others to
+    come back (503, workflow.stats); before that, the questions could take every thread."""
+    first = dt.date(2018, 1, 1)
+    clients = len(staff)
+    days = [first + dt.timedelta(days=k) for k in range(3000)]
+    questions = [[{"method": "GET", "path": f"/api/v1/stats/?received_after={day}"}
+                  for day in days[t::clients]] for t in range(clients)]
+    alone = load(env, {"port": port, "seconds": seconds, "ok": [200], "threads": staff})
+    with ThreadPoolExecutor(2) as pool:
+        pages = pool.submit(load, env, {"port": port, "seconds": seconds, "ok": [200],
+                                        "threads": staff})
+        asked = pool.submit(load, env, {"port": port, "seconds": seconds, "ok": [200, 503],
+                                        "threads": questions})
+        together, public = pages.result(), asked.result()
+    errors = {k: v for k, v in (("staff pages", together["errors"]),
+                                ("staff pages alone", alone["errors"]),
+                                ("statistics", public["errors"])) if v}
+    return [Result("staff pages while the public asks new statistics questions",
+                   together["per_second"], alone["per_second"], "req/s",
+                   ratio(together["per_second"], alone["per_second"]),
+                   "reported (baseline: the staff pages alone)", None,
+                   error=f"failed requests: {errors}" if errors else None,
+                   details={"clients": clients, "seconds": seconds, "staff": together,
+                            "staff_alone": alone, "statistics": public})]
 
 
 def guarded(name: str, run: Callable[[], list[Result] | Result]) -> list[Result]:

@@ -338,6 +338,9 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
             results += guarded("statistics under load", lambda: measure.statistics_under_load(
                 env, log, args.workers, args.threads, scale.statistics_fresh,
                 scale.load_seconds * 4, scale.concurrency))
+            results += guarded("new public questions", lambda: measure.new_public_questions(
+                env, server.port, read_specs(people, cookies, scale.concurrency // 2)["pages"],
+                scale.load_seconds * 4))
         if "attachments" not in args.skip:
             results += guarded("attachments", lambda: measure.attachments(
                 server, people["services"][0], scale.attachment_repeats))
