@@ -128,6 +128,8 @@ def test_production_refuses_to_start_without_allowed_hosts():
     ("AXES_FAILURE_LIMIT", "0", "AXES_FAILURE_LIMIT and AXES_COOLOFF_TIME must be at least 1"),
     ("AXES_COOLOFF_TIME", "1.5", "AXES_COOLOFF_TIME must be an integer"),
     ("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto: https", "not a header name"),
+    ("STATISTICS_CACHE_SECONDS", "0", "STATISTICS_CACHE_SECONDS must be at least 1"),
+    ("STATISTICS_CACHE_SECONDS", "1m", "STATISTICS_CACHE_SECONDS must be an integer"),
 ])
 def test_a_malformed_value_stops_start_up(name, value, message):
     assert message in refusal(**{"SECRET_KEY": secret_key(), **PRODUCTION, name: value})
