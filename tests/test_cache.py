@@ -3,6 +3,8 @@ the tests. The same race on PostgreSQL's cache table: tests/pg/test_cache_single
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 
@@ -135,3 +137,12 @@ def test_a_slot_is_freed_when_its_computation_fails():
     with pytest.raises(RuntimeError):
         get_or_compute(KEY, fail, 60, slots)
     assert slots.acquire(blocking=False)
+
+
+def test_each_computation_is_logged_with_its_key_and_time(caplog, clock):
+    """Operators watch these lines, and bench.run counts them (bench/measure.py)."""
+    caplog.set_level(logging.INFO, logger="config.cache")
+    get_or_compute(KEY, Counted(), 60)
+    get_or_compute(KEY, Counted(), 60)
+    [line] = [r.getMessage() for r in caplog.records]
+    assert re.fullmatch(rf"figures {KEY} computed in \d+\.\d\d s", line)
