@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import platform
 import subprocess
@@ -423,6 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYTHONPATH", str(ROOT))
     os.environ.pop("BENCH_DB_RTT_MS", None)  # only the app servers get it, from --db-rtt
     django.setup()
+    # The app servers log each computation of figures for statistics_under_load; the pages
+    # this process opens itself (bench/pages.py) need not print theirs among the results.
+    logging.getLogger("config.cache").setLevel(logging.WARNING)
     from django.db import connection
 
     from bench.queries import CREATE_PING
