@@ -49,15 +49,17 @@ def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int,
     `compute()`'s, computed by one caller at a time. A value up to twice `fresh_seconds` old
     is answered while another caller computes its successor, or while `slots` has none
     free."""
-    lock = f"{key}:computing"
-    entry = cache.get(key)
+    # The entry and its lock have keys of their own: a value that `get_or_set` left under
+    # `key` itself (the code before this) is never read as an entry.
+    kept, lock = f"{key}:kept", f"{key}:computing"
+    entry = cache.get(kept)
     give_up = time.monotonic() + LOCK_SECONDS
     while True:
         if entry is not None and entry[0] > time.time():
             return entry[1]
         if cache.add(lock, True, LOCK_SECONDS):
             try:
-                entry = cache.get(key)  # another caller may have finished since
+                entry = cache.get(kept)  # another caller may have finished since
                 if entry is None or entry[0] <= time.time():
                     try:
                         value = _computed(key, compute, slots)
@@ -66,7 +68,7 @@ def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int,
                             raise
                         return entry[1]
                     entry = (time.time() + fresh_seconds, value)
-                    cache.set(key, entry, 2 * fresh_seconds)
+                    cache.set(kept, entry, 2 * fresh_seconds)
             finally:
                 cache.delete(lock)
             return entry[1]
@@ -75,7 +77,7 @@ def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int,
         if time.monotonic() >= give_up:
             return _computed(key, compute, slots)
         time.sleep(POLL_SECONDS)
-        entry = cache.get(key)
+        entry = cache.get(kept)
 
 
 def _computed(key: str, compute: Callable[[], T], slots: threading.Semaphore | None) -> T:

@@ -16,7 +16,7 @@ from config import cache as figures
 from config.cache import Busy, get_or_compute
 
 KEY = "figures:test"
-LOCK = f"{KEY}:computing"
+KEPT, LOCK = f"{KEY}:kept", f"{KEY}:computing"
 
 
 class Counted:
@@ -63,11 +63,18 @@ def test_while_another_computes_a_stale_value_is_answered_at_once(clock):
     assert compute.calls == 1
 
 
+def test_a_value_left_under_the_key_by_get_or_set_is_not_read_as_figures():
+    """The statistics were kept with `cache.get_or_set` before; in a database cache its
+    values outlive an upgrade, and read as an entry they made every request fail."""
+    cache.set(KEY, {"totals": {"complaints": 3}}, 60)
+    assert get_or_compute(KEY, Counted(), 60) == 1
+
+
 def test_a_value_older_than_twice_its_period_is_never_answered(clock):
     compute = Counted()
     get_or_compute(KEY, compute, 60)
     clock.shift(121)
-    assert cache.get(KEY) is None
+    assert cache.get(KEPT) is None
     assert get_or_compute(KEY, compute, 60) == 2
 
 
@@ -80,7 +87,7 @@ def test_without_a_value_callers_wait_for_the_one_computing(monkeypatch):
     waiter.start()
     time.sleep(0.2)
     assert waiter.is_alive() and answers == []
-    cache.set(KEY, (time.time() + 60, 7), 120)  # the other caller's value arrives
+    cache.set(KEPT, (time.time() + 60, 7), 120)  # the other caller's value arrives
     waiter.join(5)
     assert answers == [7] and compute.calls == 0
 
