@@ -65,6 +65,20 @@ def sees_everything(actor: Actor) -> bool:
                                       or actor.has_role(Role.ADMINISTRATOR))
 
 
+def by_grants_alone(actor: Actor) -> Actor:
+    """`actor` without their person when their grants alone cover what they may read: no
+    complaint is assigned to them outside the grants, so everyone holding the same grants
+    reads the same complaints, and figures of that scope can be computed once for all of them
+    (the dashboard: docs/performance.md, finding 30). One query, when there is a person."""
+    if actor.user is None or sees_everything(actor):
+        return actor
+    grants = Actor(kind="staff", grants=actor.grants)
+    within = scope_filter(grants)
+    assert within is not None  # a staff actor's scope, perhaps empty
+    elsewhere = Complaint.objects.filter(assignee=actor.user).exclude(within)
+    return actor if elsewhere.exists() else grants
+
+
 def _within_by_path(relation: str, path: str) -> Q:
     """The complaints whose `relation` (agency or unit) is the agency at `path` or under it."""
     return Q(**{f"{relation}__path__startswith": path})

@@ -287,9 +287,10 @@ def test_dashboard_queries_do_not_grow_with_complaints(client, world, submit,
     for i in range(how_many):
         story(world, submit, received=T0 + i * H)
     client.force_login(world.coordinator)
-    # Session, user with memberships, the agencies under their grants; statistics 5, weekly
-    # volume 2, backlog 1, headlines 2.
-    with django_assert_num_queries(13):
+    # Session, user with memberships, whether anything is assigned to them outside their
+    # grants, the agencies under their grants; statistics 5, weekly volume 2, backlog 1,
+    # headlines 2.
+    with django_assert_num_queries(14):
         assert get(client, DASHBOARD).status_code == 200
 
 
@@ -320,7 +321,9 @@ def test_the_dashboard_is_computed_at_most_once_a_minute_per_scope(client, world
     moment = local(first.context["statistics"].generated_at, "Asia/Jakarta")
     assert f"counted as of {moment}, when deadlines" in first.content.decode()
     story(world, submit, received=T0 + H)
-    with django_assert_num_queries(2):  # the session, the user with their grants
+    # The session, the user with their grants, whether anything is assigned to them outside
+    # their grants.
+    with django_assert_num_queries(3):
         cached = get(client, DASHBOARD)
     assert cached.context["statistics"].totals.complaints == 1
     with time_machine.travel(NOW + 61 * S, tick=False):
@@ -344,6 +347,35 @@ def test_every_ombudsman_shares_one_dashboard_of_everything(client, world, submi
     assert shared.context["statistics"].totals.complaints == 1
     client.force_login(world.coordinator)
     assert get(client, DASHBOARD).context["statistics"].totals.complaints == 2
+
+
+def test_the_officers_of_a_unit_share_one_dashboard(client, world, submit,
+                                                   django_assert_num_queries):
+    """Their grants name the same complaints, and nothing is assigned to them elsewhere: a
+    colleague within the minute reads the figures the first computed (finding 30)."""
+    story(world, submit, [(Action.ASSIGN, Role.COORDINATOR, H)], received=T0)
+    client.force_login(world.officer)
+    assert get(client, DASHBOARD).context["statistics"].totals.complaints == 1
+    story(world, submit, [(Action.ASSIGN, Role.COORDINATOR, H)], received=T0 + H)
+    client.force_login(world.second_officer)
+    with django_assert_num_queries(3):  # the session, the user, what is assigned elsewhere
+        shared = get(client, DASHBOARD)
+    assert shared.context["statistics"].totals.complaints == 1
+
+
+def test_an_officer_assigned_outside_their_grants_has_a_dashboard_of_their_own(client, world,
+                                                                               submit):
+    """An officer moved to another unit keeps the complaints assigned to them in the first:
+    those are theirs alone to count, so the new unit's shared figures do not stand in for
+    theirs."""
+    story(world, submit, [(Action.ASSIGN, Role.COORDINATOR, H)], received=T0)
+    Membership.objects.filter(user=world.officer).update(agency=world.other_agency)
+    client.force_login(world.outside_officer)  # the other unit's figures: none of its own
+    assert get(client, DASHBOARD).context["statistics"].totals.complaints == 0
+    client.force_login(world.officer)
+    assert get(client, DASHBOARD).context["statistics"].totals.complaints == 1
+    client.force_login(world.second_officer)  # the first unit still counts it
+    assert get(client, DASHBOARD).context["statistics"].totals.complaints == 1
 
 
 def test_a_changed_grant_or_another_person_is_a_new_dashboard(client, world, submit):
