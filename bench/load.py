@@ -1,6 +1,6 @@
 """The load client, in its own process: `python -m bench.load < spec.json` prints a JSON
 result. Each of `concurrency` threads holds one keep-alive connection and sends its list of
-requests round-robin until `seconds` have passed.
+requests round-robin until `seconds` have passed, or once through if the spec says "once".
 
 spec: {"port", "seconds", "ok": [statuses], "threads": [[{"method", "path", "headers",
 "body"}, …], …]}; "{n}" in a body becomes a number unique within the run. An item may name a
@@ -39,7 +39,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         seen: Counter[str] = Counter()
         start.wait()
         deadline = time.perf_counter() + deadline_after
-        for item in itertools.cycle(items):
+        for item in items if spec.get("once") else itertools.cycle(items):
             if time.perf_counter() >= deadline:
                 break
             body = item.get("body")

@@ -12,13 +12,15 @@ import datetime as dt
 import json
 import math
 import os
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -528,42 +530,56 @@ def public_statistics(server: Gunicorn, info: dict[str, Any], total: int, agency
     return results
 
 
-def statistics_under_load(env: dict[str, str], log: Path, workers: int, threads: int,
-                          fresh: int, seconds: float, concurrency: int) -> list[Result]:
-    """The public statistics of everything asked by `concurrency` clients without a pause for
-    `seconds`, from app servers that keep the figures `fresh` seconds in a cache table all
-    their workers share (as docs/deploy.md configures more than one app server); against the
-    same load on figures kept the whole run. The servers log each computation
-    (config/cache.py): one per period at most, or the run fails."""
+@contextmanager
+def sharing_a_cache(env: dict[str, str], log: Path, workers: int, threads: int, name: str,
+                    keep: int) -> Iterator[tuple[Gunicorn, Path]]:
+    """An app server whose workers keep figures `keep` seconds in a cache table of their own,
+    emptied first, as docs/deploy.md configures more than one app server; and its log, where
+    each computation of figures is a line (config/cache.py)."""
     from django.core.cache import caches
     from django.core.management import call_command
     from django.test import override_settings
 
     backend = "django.core.cache.backends.db.DatabaseCache"
+    table = f"bench_cache_{name}"
+    with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": table}}):
+        call_command("createcachetable", verbosity=0)
+        caches["default"].clear()
+    server = Gunicorn(workers=workers, threads=threads)
+    server_log = log.with_name(f"{log.stem}-{name}.log")
+    server_log.unlink(missing_ok=True)
+    server.start({**env, "CACHE_BACKEND": backend, "CACHE_LOCATION": table,
+                  "STATISTICS_CACHE_SECONDS": str(keep)}, server_log)
+    try:
+        yield server, server_log
+    finally:
+        server.stop()
+
+
+def computations(server_log: Path, prefix: str) -> list[float]:
+    """The seconds of each computation of figures whose key starts with `prefix`."""
+    return [float(line.split()[-2]) for line in server_log.read_text().splitlines()
+            if line.startswith(f"figures {prefix}")]
+
+
+def statistics_under_load(env: dict[str, str], log: Path, workers: int, threads: int,
+                          fresh: int, seconds: float, concurrency: int) -> list[Result]:
+    """The public statistics of everything asked by `concurrency` clients without a pause for
+    `seconds`, from app servers that keep the figures `fresh` seconds in a cache table all
+    their workers share; against the same load on figures kept the whole run. The servers log
+    each computation: one per period at most, or the run fails."""
     path = "/api/v1/stats/"
     runs: dict[str, dict[str, Any]] = {}
     for kind, keep in (("kept", 86_400), ("expiring", fresh)):
-        table = f"bench_statistics_cache_{kind}"
-        with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": table}}):
-            call_command("createcachetable", verbosity=0)
-            caches["default"].clear()
-        server = Gunicorn(workers=workers, threads=threads)
-        server_log = log.with_name(f"{log.stem}-statistics-{kind}.log")
-        server_log.unlink(missing_ok=True)
-        server.start({**env, "CACHE_BACKEND": backend, "CACHE_LOCATION": table,
-                      "STATISTICS_CACHE_SECONDS": str(keep)}, server_log)
-        try:
+        with sharing_a_cache(env, log, workers, threads, f"statistics_{kind}",
+                             keep) as (server, server_log):
             status, _body = request(server.port, "GET", path, timeout=900)  # computed once
             if status != 200:
                 raise BenchError(f"{path} answered {status}")
             runs[kind] = load(env, {"port": server.port, "seconds": seconds, "ok": [200],
                                     "threads": [[{"method": "GET", "path": path}]]
                                     * concurrency})
-        finally:
-            server.stop()
-        runs[kind]["computed"] = [float(line.split()[-2]) for line in
-                                  server_log.read_text().splitlines()
-                                  if line.startswith("figures stats:")]
+        runs[kind]["computed"] = computations(server_log, "stats:")
     kept, expiring = runs["kept"], runs["expiring"]
     errors = {kind: run["errors"] for kind, run in runs.items() if run["errors"]}
     details = {"path": path, "fresh_seconds": fresh, "seconds": seconds,
@@ -584,6 +600,38 @@ def statistics_under_load(env: dict[str, str], log: Path, workers: int, threads:
                           computed, allowed, "computations", ratio(computed, allowed),
                           f"≤ one per period ({allowed})", error is None, kind="correctness",
                           error=error))
+    return results
+
+
+def dashboards_at_opening(env: dict[str, str], log: Path, workers: int, threads: int,
+                          sessions: list[str], scopes: int, concurrency: int) -> list[Result]:
+    """The start of a working day: every officer of an agency (one signed-in session each)
+    opens the dashboard once, `concurrency` at a time in a shuffled order, with no figures
+    kept. How long until everyone has it, and how many times figures were computed: at most
+    once per scope (`scopes`, counted by the caller), as the officers of a unit share theirs
+    (docs/performance.md, finding 30), or the run fails."""
+    order = random.Random(0).sample(sessions, len(sessions))
+    threads_spec = [[{"method": "GET", "path": "/staff/dasbor/",
+                      "headers": {"Cookie": f"sessionid={cookie}"}}
+                     for cookie in order[t::concurrency]] for t in range(concurrency)]
+    with sharing_a_cache(env, log, workers, threads, "dashboards", 3600) as (server, server_log):
+        run = load(env, {"port": server.port, "seconds": 900, "ok": [200], "once": True,
+                         "threads": threads_spec})
+    run["computed"] = computations(server_log, "dashboard:")
+    computed = len(run["computed"])
+    details = {"officers": len(sessions), "scopes": scopes, "concurrency": concurrency,
+               "run": run}
+    missing = len(sessions) - run["ok"]
+    results = [Result(f"dashboards at the start of a day ({len(sessions)} officers, "
+                      f"{concurrency} at a time)", run["seconds"], None, "s", None,
+                      f"reported (slowest {run['max'] or 0:.2f} s)", None,
+                      error=(f"{missing} dashboards not served: {run['errors']}"
+                             if missing else None), details=details)]
+    error = None if computed <= scopes else (
+        f"{computed} computations for {len(sessions)} officers in {scopes} scopes")
+    results.append(Result("dashboards at the start of a day, computations", computed, scopes,
+                          "computations", ratio(computed, scopes), f"≤ one per scope ({scopes})",
+                          error is None, kind="correctness", error=error))
     return results
 
 

@@ -149,6 +149,35 @@ def sessions(people: dict[str, Any]) -> dict[str, str]:
     return cookies
 
 
+def officers_signed_in(agency: Any) -> tuple[list[str], int]:
+    """A signed-in session for every officer of the agency's units, and how many different
+    sets of complaints they may see between them: one per unit, and one more for each
+    officer with a complaint assigned outside their units."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client as DjangoClient
+
+    from complaints.models import Membership
+
+    units: dict[int, set[int]] = {}
+    for user_id, unit_id in Membership.objects.filter(
+            role="officer", agency__parent=agency).values_list("user_id", "agency_id"):
+        units.setdefault(user_id, set()).add(unit_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT c.assignee_id FROM complaints_complaint c WHERE c.assignee_id = "
+            "ANY(%s) AND NOT EXISTS (SELECT 1 FROM complaints_membership m WHERE m.user_id = "
+            "c.assignee_id AND m.agency_id = c.unit_id)", [list(units)])
+        elsewhere = {user_id for (user_id,) in cursor.fetchall()}
+    cookies = []
+    for user in get_user_model().objects.filter(pk__in=units).order_by("pk"):
+        client = DjangoClient()
+        client.force_login(user)
+        cookies.append(client.cookies["sessionid"].value)
+    shared = {frozenset(mine) for user_id, mine in units.items() if user_id not in elsewhere}
+    return cookies, len(shared) + len(elsewhere)
+
+
 def ensure_sweep_base(name: str, anchor: str, seed: int, total: int, env: dict[str, str]
                       ) -> dict[str, str]:
     """A second, small world for the sweeper's baseline: `total` complaints, most of them
@@ -339,6 +368,9 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
             results += guarded("statistics under load", lambda: measure.statistics_under_load(
                 env, log, args.workers, args.threads, scale.statistics_fresh,
                 scale.load_seconds * 4, scale.concurrency))
+            officers, scopes = officers_signed_in(people["agency"])
+            results += guarded("dashboards at opening", lambda: measure.dashboards_at_opening(
+                env, log, args.workers, args.threads, officers, scopes, scale.concurrency))
             results += guarded("new public questions", lambda: measure.new_public_questions(
                 env, server.port, read_specs(people, cookies, scale.concurrency // 2)["pages"],
                 scale.load_seconds * 4))
