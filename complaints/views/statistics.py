@@ -352,28 +352,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     })
 
 
-def dashboard_scope(actor: Actor) -> tuple[str, Actor]:
-    """The key of the actor's dashboard in the shared cache, and the actor whose scope it
-    counts. The scope is what `scope_filter` reads: the grants, so a changed grant is a new
-    question, and the person only when something is assigned to them outside their grants
-    (`by_grants_alone`): the officers of a unit share one dashboard, as every ombudsman and
-    administrator shares the one of everything."""
+def _dashboard_figures(actor: Actor) -> tuple[Statistics, list[WeekVolume], list[AgeBucket],
+                                              Headlines]:
+    """The dashboard's figures for the actor's scope, computed at most once a period per
+    scope in the shared cache, as the public page's are: at a million complaints they take
+    1–3 s for a unit or an agency and 7 s for everything (docs/performance.md, finding 15).
+    The scope is what `scope_filter` reads: the grants, so a changed grant is a new question,
+    and the person only when something is assigned to them outside their grants
+    (`by_grants_alone`): the officers of a unit share one dashboard (finding 30), as every
+    ombudsman and administrator shares the one of everything."""
     if sees_everything(actor):
         scope_key: object = "everything"
     else:
         actor = by_grants_alone(actor)
         user = actor.user.pk if actor.user is not None else None
         scope_key = (user, sorted((g.role, g.agency_id or 0) for g in actor.grants))
-    return "dashboard:" + hashlib.sha256(repr(scope_key).encode()).hexdigest(), actor
-
-
-def _dashboard_figures(actor: Actor) -> tuple[Statistics, list[WeekVolume], list[AgeBucket],
-                                              Headlines]:
-    """The dashboard's figures for the actor's scope (`dashboard_scope`), computed at most
-    once a period per scope in the shared cache, as the public page's are: at a million
-    complaints they take 1–3 s for a unit or an agency and 7 s for everything
-    (docs/performance.md, finding 15)."""
-    key, actor = dashboard_scope(actor)
+    key = "dashboard:" + hashlib.sha256(repr(scope_key).encode()).hexdigest()
 
     def compute() -> tuple[Statistics, list[WeekVolume], list[AgeBucket], Headlines]:
         now = timezone.now()
