@@ -137,16 +137,18 @@ def subjects() -> dict[str, Any]:
             "services": list(agency.services.order_by("code").values_list("code", flat=True))}
 
 
-def sessions(people: dict[str, Any]) -> dict[str, str]:
-    """A signed-in session (cookie value) for each staff subject, as the login page makes."""
+def signed_in(user: Any) -> str:
+    """A signed-in session of `user` (its cookie's value), as the login page makes."""
     from django.test import Client as DjangoClient
 
-    cookies = {}
-    for who in ("officer", "coordinator"):
-        client = DjangoClient()
-        client.force_login(people[who])
-        cookies[who] = client.cookies["sessionid"].value
-    return cookies
+    client = DjangoClient()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def sessions(people: dict[str, Any]) -> dict[str, str]:
+    """A signed-in session for each staff subject."""
+    return {who: signed_in(people[who]) for who in ("officer", "coordinator")}
 
 
 def officers_signed_in(agency: Any) -> tuple[list[str], int]:
@@ -155,7 +157,6 @@ def officers_signed_in(agency: Any) -> tuple[list[str], int]:
     officer with a complaint assigned outside their units."""
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client as DjangoClient
 
     from complaints.models import Membership
 
@@ -169,11 +170,8 @@ def officers_signed_in(agency: Any) -> tuple[list[str], int]:
             "ANY(%s) AND NOT EXISTS (SELECT 1 FROM complaints_membership m WHERE m.user_id = "
             "c.assignee_id AND m.agency_id = c.unit_id)", [list(units)])
         elsewhere = {user_id for (user_id,) in cursor.fetchall()}
-    cookies = []
-    for user in get_user_model().objects.filter(pk__in=units).order_by("pk"):
-        client = DjangoClient()
-        client.force_login(user)
-        cookies.append(client.cookies["sessionid"].value)
+    cookies = [signed_in(user)
+               for user in get_user_model().objects.filter(pk__in=units).order_by("pk")]
     shared = {frozenset(mine) for user_id, mine in units.items() if user_id not in elsewhere}
     return cookies, len(shared) + len(elsewhere)
 
