@@ -51,6 +51,7 @@ def plans(captured: dict[str, list[str]], anchor: dt.datetime) -> dict[str, str]
 
     from api.exports import feed, postgres
     from api.exports.complaints import chunk_size
+    from complaints.models import Complaint
     from workflow.models import SWEEP_DUE, SWEEP_WARN, Clock, Event
 
     found: dict[str, str] = {}
@@ -63,9 +64,8 @@ def plans(captured: dict[str, list[str]], anchor: dt.datetime) -> dict[str, str]
             found[f"{name}: count"] = plan(count)
     # The statement the CSV export copies out (api.exports.postgres.lines), as far as its
     # first chunk: the whole of it at a million rows would outlast the statement timeout.
-    found["export: first chunk"] = plan(connection.ops.compose_sql(
-        f"{postgres._select(postgres.LINES['csv'], '')} LIMIT {chunk_size()}",
-        {"now": anchor}))
+    found["export: first chunk"] = plan(
+        f"{postgres.select(Complaint.objects.all(), anchor, 'csv')} LIMIT {chunk_size()}")
     events = Event.objects.all()
     # The feed's first page (api.exports.feed.read_page), and a page from the middle of the
     # table.

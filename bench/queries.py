@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.exports.postgres import COMPLAINT_JOINS
+from api.exports.postgres import complaint_joins
 from workflow.states import ClockName
 
 PING_TABLE = "bench_ping"
@@ -65,7 +65,7 @@ SELECT c.tracking_number, c.state, a.code, a.name, u.code, s.code, s.name, st.ve
        (SELECT count(*) FROM workflow_event e WHERE e.complaint_id = c.id),
        (SELECT e.hash FROM workflow_event e WHERE e.complaint_id = c.id
         ORDER BY e.seq DESC LIMIT 1)
-{COMPLAINT_JOINS}CROSS JOIN LATERAL (
+{complaint_joins()}CROSS JOIN LATERAL (
     SELECT {", ".join(clock_columns)}
     FROM (SELECT k.name, k.due_at, {_status("k")} AS status,
                  coalesce(k.breached_at, CASE WHEN k.stopped_at IS NULL AND k.paused_at IS NULL

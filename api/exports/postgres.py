@@ -173,9 +173,13 @@ def _jsonl_line() -> str:
     return _json_object(pairs) + " || E'\\n'"
 
 
-# A complaint with everything a row names, under the aliases COLUMNS uses (the COPY baseline
-# of bench/queries.py reads the same).
-COMPLAINT_JOINS = """FROM complaints_complaint c
+def complaint_joins(complaints: str = "complaints_complaint") -> str:
+    """`complaints` (the table, or a subquery of some of its rows) as c, with everything a
+    row names under the aliases COLUMNS uses (the COPY baseline of bench/queries.py reads
+    the same). The complaints come first: with more tables than `join_collapse_limit`,
+    PostgreSQL joins them in the order written, so a filter written after the joins would
+    look up every complaint's clocks and events before choosing the few it keeps."""
+    return f"""FROM {complaints} c
 JOIN complaints_agency a ON a.id = c.agency_id
 LEFT JOIN complaints_agency u ON u.id = c.unit_id
 JOIN complaints_service s ON s.id = c.service_id
@@ -187,20 +191,39 @@ LEFT JOIN complaints_feedback f ON f.complaint_id = c.id
 """
 
 
-def _select(line: str, where: str) -> str:
+def _select(line: str, complaints: str = "complaints_complaint") -> str:
     return f"""SELECT {line}
-{COMPLAINT_JOINS}{chr(10).join(_lateral_clock(name) for name in ClockName.values)}
+{complaint_joins(complaints)}{chr(10).join(_lateral_clock(name) for name in ClockName.values)}
 CROSS JOIN LATERAL (
     SELECT count(*) AS events_count,
            (SELECT e.hash FROM workflow_event e WHERE e.complaint_id = c.id
             ORDER BY e.seq DESC LIMIT 1) AS hash
     FROM workflow_event e WHERE e.complaint_id = c.id
 ) ev
-{where}
 ORDER BY c.updated_at, c.id"""
 
 
 LINES = {"csv": _csv_line(), "jsonl": _jsonl_line()}
+
+
+def select(complaints: QuerySet[Complaint], now: dt.datetime, kind: str) -> str | None:
+    """The SELECT of the lines of `kind` of `complaints` (scoped and filtered, in any order)
+    at `now`, its parameters written in (COPY takes no bound parameters); None when the
+    filter can select nothing."""
+    table, params = "complaints_complaint", {"now": now}
+    if complaints.query.where:
+        # Everyone but the ombudsman without filters: the complaints the queryset selects.
+        try:
+            inner, inner_params = complaints.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # e.g. a filter by an agency that does not exist
+            return None
+        names = [f"p{i}" for i in range(len(inner_params))]
+        # Its positional placeholders become named ones; its literal %% stay as they are.
+        named = inner.replace("%%", "\x00") % tuple(f"%({n})s" for n in names)
+        table = ("(SELECT * FROM complaints_complaint WHERE id IN ("
+                 + named.replace("\x00", "%%") + "))")
+        params.update(zip(names, inner_params, strict=True))
+    return connections[complaints.db].ops.compose_sql(_select(LINES[kind], table), params)
 
 
 def lines(complaints: QuerySet[Complaint], now: dt.datetime, kind: str) -> Iterator[str]:
@@ -208,24 +231,11 @@ def lines(complaints: QuerySet[Complaint], now: dt.datetime, kind: str) -> Itera
     ("csv", with its header, or "jsonl"), a chunk of lines at a time."""
     if kind == "csv":
         yield "\ufeff" + ",".join(CSV_HEADER) + "\r\n"
-    where, params = "", {"now": now}
-    if complaints.query.where:
-        # Everyone but the ombudsman without filters: the complaints the queryset selects.
-        # (The bare table is read in export order from the updated_at index instead.)
-        try:
-            inner, inner_params = complaints.order_by().values("pk").query.sql_with_params()
-        except EmptyResultSet:  # e.g. a filter by an agency that does not exist
-            return
-        names = [f"p{i}" for i in range(len(inner_params))]
-        # Its positional placeholders become named ones; its literal %% stay as they are.
-        named = inner.replace("%%", "\x00") % tuple(f"%({n})s" for n in names)
-        where = "WHERE c.id IN (" + named.replace("\x00", "%%") + ")"
-        params.update(zip(names, inner_params, strict=True))
-    connection = connections[complaints.db]
-    # COPY takes no bound parameters: psycopg writes them in as literals.
-    statement = connection.ops.compose_sql(
-        f"COPY ({_select(LINES[kind], where)}) TO STDOUT (FORMAT binary)", params)
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+    statement = select(complaints, now, kind)
+    if statement is None:
+        return
+    with (connections[complaints.db].cursor() as cursor,
+          cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT binary)") as copy):
         copy.set_types(["text"])
         lines: list[str] = []
         for (line,) in copy.rows():

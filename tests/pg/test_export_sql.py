@@ -78,3 +78,29 @@ def test_an_export_left_unread_is_cancelled_and_the_connection_stays_usable(worl
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+def _scans(node, relation):
+    """Every node of a JSON plan that reads `relation`."""
+    found = [node] if node.get("Relation Name") == relation else []
+    for child in node.get("Plans", []):
+        found += _scans(child, relation)
+    return found
+
+
+def test_a_filtered_export_looks_up_the_clocks_and_events_of_its_complaints_only(
+        world, variety):
+    """The filter applies before the lookups: an ombudsman's daily pull reads a day's
+    complaints, not the whole table (docs/performance.md, finding 32)."""
+    from django.db import connection
+
+    assert Complaint.objects.count() > 3
+    chosen = Complaint.objects.filter(pk__in=[c.pk for c in variety[:2]])
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) "
+                       + postgres.select(chosen, MONDAY_9_WIB, "csv"))
+        plan = cursor.fetchone()[0][0]["Plan"]
+    for relation in ("workflow_clock", "workflow_event"):
+        scans = _scans(plan, relation)
+        assert scans and all(s["Actual Loops"] <= 2 for s in scans), relation
+    assert plan["Actual Rows"] == 2
