@@ -41,32 +41,40 @@ def _status(alias: str) -> str:
             f"WHEN {alias}.warn_at <= now() THEN 'at_risk' ELSE 'running' END")
 
 
+EXPORT_COLUMNS = (
+    "c.tracking_number", "c.state", "a.code", "a.name", "u.code", "s.code", "s.name",
+    "st.version", "c.channel", "c.visibility", "c.classification", "c.complexity", "c.title",
+    "c.description", "c.location_text", "c.latitude", "c.longitude", "au.username",
+    "c.received_at", "c.assigned_at", "c.first_answered_at", "c.responded_at", "c.closed_at",
+    "c.updated_at", "c.closure_reason", "c.rejection_reason", "d.tracking_number",
+    "r.tracking_number", "c.referred_to_agency", "c.dispute_count", "f.rating", "f.comment")
+
+
 def export_copy(where: str = "TRUE") -> str:
     """COPY of the columns of exports/complaints.csv (api.exports.complaints.CSV_HEADER):
     the complaint with its names, and for each clock its latest cycle's deadline, status and
     breach and its number of cycles, then the event count and the last event hash; in the
-    export's order."""
-    clock_columns = []
+    export's order. As in the export (api.exports.postgres), each complaint's clocks and
+    events are looked up in the order the complaints are read, and the rows sorted after."""
+    clocks = []
     for name in ClockName.values:
         latest = f"k.name = '{name}' AND k.latest"
-        clock_columns += [
+        clocks += [
             f"max(k.due_at) FILTER (WHERE {latest})",
             f"max(k.status) FILTER (WHERE {latest})",
             f"max(k.breached) FILTER (WHERE {latest})",
             f"count(*) FILTER (WHERE k.name = '{name}')",
         ]
+    columns = [*EXPORT_COLUMNS, *(f"k{i}" for i in range(len(clocks))),
+               "(SELECT count(*) FROM workflow_event e WHERE e.complaint_id = c.id)",
+               "(SELECT e.hash FROM workflow_event e WHERE e.complaint_id = c.id "
+               "ORDER BY e.seq DESC LIMIT 1)"]
+    named = [f"{sql} AS v{i}" for i, sql in enumerate(columns)]
     return f"""COPY (
-SELECT c.tracking_number, c.state, a.code, a.name, u.code, s.code, s.name, st.version,
-       c.channel, c.visibility, c.classification, c.complexity, c.title, c.description,
-       c.location_text, c.latitude, c.longitude, au.username, c.received_at, c.assigned_at,
-       c.first_answered_at, c.responded_at, c.closed_at, c.updated_at, c.closure_reason,
-       c.rejection_reason, d.tracking_number, r.tracking_number, c.referred_to_agency,
-       c.dispute_count, f.rating, f.comment, clocks.*,
-       (SELECT count(*) FROM workflow_event e WHERE e.complaint_id = c.id),
-       (SELECT e.hash FROM workflow_event e WHERE e.complaint_id = c.id
-        ORDER BY e.seq DESC LIMIT 1)
+SELECT {", ".join(f"v{i}" for i in range(len(columns)))} FROM (
+SELECT {", ".join(named)}, c.updated_at AS export_order, c.id AS export_id
 {complaint_joins()}CROSS JOIN LATERAL (
-    SELECT {", ".join(clock_columns)}
+    SELECT {", ".join(f"{sql} AS k{i}" for i, sql in enumerate(clocks))}
     FROM (SELECT k.name, k.due_at, {_status("k")} AS status,
                  coalesce(k.breached_at, CASE WHEN k.stopped_at IS NULL AND k.paused_at IS NULL
                           AND k.due_at < now() OR k.stopped_at > k.due_at THEN k.due_at END)
@@ -75,7 +83,9 @@ SELECT c.tracking_number, c.state, a.code, a.name, u.code, s.code, s.name, st.ve
           FROM workflow_clock k WHERE k.complaint_id = c.id) k
 ) clocks
 WHERE {where}
-ORDER BY c.updated_at, c.id
+OFFSET 0
+) rows
+ORDER BY export_order, export_id
 ) TO STDOUT (FORMAT csv, HEADER)"""
 
 
