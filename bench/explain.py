@@ -61,9 +61,9 @@ def plans(captured: dict[str, list[str]], anchor: dt.datetime) -> dict[str, str]
         count = next((q for q in queries if q.startswith("SELECT COUNT(")), None)
         if count:
             found[f"{name}: count"] = plan(count)
-    # The statement the CSV export copies out (api.exports.postgres.select): planned for the
-    # whole table (run, at a million rows it would outlast the statement timeout; the exports
-    # group times it), and run for the ombudsman's daily pull, a day of changes.
+    # The statement the CSV export copies out (api.exports.postgres.select): only planned
+    # for the whole table (run at a million rows, it would outlast the statement timeout;
+    # the exports group times it), and run for the ombudsman's daily pull, a day of changes.
     complaints = Complaint.objects.all()
     found["export: every complaint (planned)"] = plan(
         postgres.select(complaints, anchor, "csv"), analyze=False)
