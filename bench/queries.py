@@ -50,7 +50,7 @@ EXPORT_COLUMNS = (
     "r.tracking_number", "c.referred_to_agency", "c.dispute_count", "f.rating", "f.comment")
 
 
-def export_copy(where: str = "TRUE") -> str:
+def export_copy() -> str:
     """COPY of the columns of exports/complaints.csv (api.exports.complaints.CSV_HEADER):
     the complaint with its names, and for each clock its latest cycle's deadline, status and
     breach and its number of cycles, then the event count and the last event hash; in the
@@ -82,7 +82,6 @@ SELECT {", ".join(named)}, c.updated_at AS export_order, c.id AS export_id
                  k.cycle = max(k.cycle) OVER (PARTITION BY k.name) AS latest
           FROM workflow_clock k WHERE k.complaint_id = c.id) k
 ) clocks
-WHERE {where}
 OFFSET 0
 ) rows
 ORDER BY export_order, export_id
