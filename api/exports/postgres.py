@@ -2,8 +2,8 @@
 builds in Python, rendered by the database.
 
 Building a record in Python costs about ten model instances and thirty parsed timestamps a
-row (≈ 2,000 rows/s); PostgreSQL renders the same line from the same joins at the speed of
-its own COPY. Each line is one text column of one SELECT, sent by `COPY (SELECT …) TO STDOUT`
+row (≈ 2,000 rows/s); PostgreSQL renders the same line from the same joins at half to
+three quarters of the speed of its own COPY of the values (docs/performance.md, finding 33). Each line is one text column of one SELECT, sent by `COPY (SELECT …) TO STDOUT`
 in binary format (the text as it is, none of COPY's text escaping): PostgreSQL streams the
 lines while they are passed on, a chunk at a time, so memory stays flat whatever the size.
 
@@ -113,8 +113,8 @@ assert tuple(TRAILING) == TRAILING_COLUMNS
 
 def _clocks_lateral() -> str:
     """Every clock's latest cycle, with its status and breach at %(now)s, as one row of
-    kc: the complaint's clocks are read once, in one range of the index of `one_clock_cycle`
-    (a lookup of each clock by name descends the index six times a complaint). Cycles are
+    kc: the complaint's clocks are read once, in one index range (a lookup of each clock by
+    name descended an index six times a complaint). Cycles are
     numbered from 1, so the latest cycle's number is how many it ran (0 for a clock that
     never started, whose other fields are NULL)."""
     columns = []
