@@ -2,10 +2,11 @@
 builds in Python, rendered by the database.
 
 Building a record in Python costs about ten model instances and thirty parsed timestamps a
-row (≈ 2,000 rows/s); PostgreSQL renders the same line from the same joins at half to
-three quarters of the speed of its own COPY of the values (docs/performance.md, finding 33). Each line is one text column of one SELECT, sent by `COPY (SELECT …) TO STDOUT`
-in binary format (the text as it is, none of COPY's text escaping): PostgreSQL streams the
-lines while they are passed on, a chunk at a time, so memory stays flat whatever the size.
+row (≈ 2,000 rows/s); PostgreSQL renders the same line from the same joins at half to three
+quarters of the speed of its own COPY of the values (docs/performance.md, finding 33). Each
+line is one text column of one SELECT, sent by `COPY (SELECT …) TO STDOUT` in binary format
+(the text as it is, none of COPY's text escaping): PostgreSQL streams the lines while they
+are passed on, a chunk at a time, so memory stays flat whatever the size.
 
 The lines are those of the Python path, byte for byte; tests/pg/test_export_sql.py compares
 the two on data that exercises every rule of both formats.
@@ -114,9 +115,9 @@ assert tuple(TRAILING) == TRAILING_COLUMNS
 def _clocks_lateral() -> str:
     """Every clock's latest cycle, with its status and breach at %(now)s, as one row of
     kc: the complaint's clocks are read once, in one index range (a lookup of each clock by
-    name descended an index six times a complaint). Cycles are
-    numbered from 1, so the latest cycle's number is how many it ran (0 for a clock that
-    never started, whose other fields are NULL)."""
+    name descended an index six times a complaint). Cycles are numbered from 1, so the
+    latest cycle's number is how many it ran (0 for a clock that never started, whose other
+    fields are NULL)."""
     columns = []
     for name in ClockName.values:
         latest = f"FILTER (WHERE k.name = '{name}' AND k.latest)"
@@ -208,15 +209,15 @@ LEFT JOIN complaints_feedback f ON f.complaint_id = c.id
 
 def _select(line: str, complaints: str = "complaints_complaint") -> str:
     """Each line (`line`, the SQL of a line written from the sorted rows' columns) of
-    `complaints`, in the export's order. The clocks and events are looked
-    up in the order PostgreSQL reads the complaints (OFFSET 0 keeps the lookups below the
-    sort): looked up in `updated_at` order they would jump across the clock and event
-    tables, which at five million complaints no longer fit in memory (docs/performance.md,
-    finding 32). The rows are sorted as values, each under its column's name, and the lines
-    written from the sorted rows: a line is two to three times the size of its values, and
-    sorting the lines was a third of the database's work (finding 33). The sort sits in a
-    subquery of its own so that the lines are written above it; the outer ORDER BY, which
-    the sorted rows already satisfy, keeps their order."""
+    `complaints`, in the export's order. The clocks and events are looked up in the order
+    PostgreSQL reads the complaints (OFFSET 0 keeps the lookups below the sort): looked up
+    in `updated_at` order they would jump across the clock and event tables, which at five
+    million complaints no longer fit in memory (docs/performance.md, finding 32). The rows
+    are sorted as values, each under its column's name, and the lines written from the
+    sorted rows: a line is two to three times the size of its values, and sorting and
+    sending finished lines took a third of the database's time (finding 33). The sort sits
+    in a subquery of its own so that the lines are written above it; the outer ORDER BY,
+    which the sorted rows already satisfy, keeps their order."""
     values = ", ".join(f'{sql} AS "{key}"' for key, (sql, _kind) in COLUMNS.items())
     return f"""SELECT {line} FROM (
 SELECT * FROM (
