@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from html import escape
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.forms import BoundField
 from django.template.defaultfilters import floatformat, linebreaksbr
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -21,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from workflow.states import ClockName, ClockStatus, Role, State
+from workflow.states import ClockName, ClockStatus, Role, State, TimeUnit
 
 register = template.Library()
 
@@ -194,10 +196,17 @@ def _iso(value: dt.datetime) -> str:
 CLOCK_LABELS = dict(ClockName.choices)
 STATE_LABELS = dict(State.choices)
 ROLE_LABELS = dict(Role.choices)
+UNIT_LABELS = dict(TimeUnit.choices)
 
 
-def _clock_label(name: str) -> str:
+@register.filter
+def clock_label(name: str) -> str:
     return str(CLOCK_LABELS.get(name, name))
+
+
+@register.filter
+def unit_label(unit: str) -> str:
+    return str(UNIT_LABELS.get(unit, unit))
 
 
 @register.filter
@@ -217,3 +226,55 @@ def figure(value: Any, suffix: str = "") -> str:
     if value is None:
         return "—"
     return f"{floatformat(value, 1)}{suffix}"
+
+
+@register.simple_tag
+def staff_field(field: BoundField, quiet: bool = False) -> str:
+    """One field of a staff form as staff/_field.html writes it (label, hint, errors and
+    control; `quiet`: optional fields not marked). A field's HTML is the same whenever what
+    it is made of is, and a queue page's seven filters, widgets and all, were a third of its
+    template's time (docs/performance.md, finding 34): each process keeps the HTML of the
+    fields whose every part `_field_key` can name, under that key."""
+    key = _field_key(field, quiet)
+    html = _KEPT_FIELDS.get(key) if key is not None else None
+    if html is None:
+        html = get_template("staff/_field.html").render({"field": field, "quiet": quiet})
+        if key is not None:
+            if len(_KEPT_FIELDS) >= KEPT_FIELDS_LIMIT:
+                _KEPT_FIELDS.clear()
+            _KEPT_FIELDS[key] = html
+    return html
+
+
+# The HTML kept by staff_field; a process keeps at most this many fields (a few KB each).
+KEPT_FIELDS_LIMIT = 2048
+_KEPT_FIELDS: dict[Hashable, str] = {}
+
+
+def _field_key(field: BoundField, quiet: bool) -> Hashable | None:
+    """Everything the HTML of `field` is made of, or None when that cannot be named: a
+    field with errors, choices read from the database when the widget is written, or a
+    value a person typed. Only what the form offers is kept — labels, hints and choices,
+    and values chosen from them — never what someone wrote into it."""
+    if field.errors:
+        return None
+    form_field, widget = field.field, field.field.widget
+    choices = getattr(widget, "choices", ())
+    if not isinstance(choices, list | tuple) or any(
+            isinstance(label, list | tuple) for _value, label in choices):
+        return None  # a queryset's choices, or groups of choices
+    offered = {str(value) for value, _label in choices}
+    value = field.value()
+    values = value if isinstance(value, list | tuple) else [value]
+    if any(v not in (None, "") and str(v) not in offered for v in values):
+        return None
+    form = field.form
+    return (translation.get_language(), quiet, type(form), type(form.renderer), form.prefix,
+            form.auto_id, form.label_suffix, form.use_required_attribute, field.html_name,
+            type(form_field), form_field.required, form_field.disabled,
+            form_field.show_hidden_initial, form_field.localize, str(field.label),
+            str(field.help_text), type(widget), widget.template_name,
+            getattr(widget, "input_type", None), getattr(widget, "format", None),
+            tuple(sorted((k, str(v)) for k, v in widget.attrs.items())),
+            tuple((str(v), str(label)) for v, label in choices),
+            tuple(str(v) for v in values if v not in (None, "")), str(field.initial))

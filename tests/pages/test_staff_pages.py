@@ -377,6 +377,9 @@ class TestDetail:
                      "Deadline breached", "system (System)"):
             assert text in body, text
         assert '<span class="badge breached">Overdue</span>' in body
+        # Each deadline by its name, with its length in the standard.
+        assert ('<th scope="row">First response\n'
+                '              <br><span class="hint">5 working days</span></th>') in body
 
     @pytest.mark.parametrize("language, words", [
         ("en", ("Assign", "Coordinator", "Received", "Assigned", "Unit", "Officer",
@@ -513,6 +516,8 @@ class TestDetail:
         again = client.post(act_url(complaint, "extend"), form)
         assert again.status_code == 409
         assert "already extended once" in again.content.decode()
+        assert ("Extended by 3 working days: Menunggu data pusat."
+                in client.get(detail_url(complaint)).content.decode())
 
     def test_reject_as_duplicate_needs_the_other_number(self, world, as_persona, submit):
         first, second = submit().complaint, submit().complaint
