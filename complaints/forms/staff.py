@@ -31,6 +31,7 @@ from complaints.models import (
     Service,
     Visibility,
 )
+from complaints.selectors import ServiceChoice
 from complaints.templatetags.aduan import STATUS_LABELS, local, zone_label
 from workflow.errors import InvalidInput
 from workflow.payloads import MAX_TEXT
@@ -271,7 +272,8 @@ def _with_choices(widget: forms.Widget, choices: Iterable[Any]) -> forms.Widget:
     return widget
 
 
-def dress_queue_filters(form: forms.Form, services: Sequence[Service], zone: str) -> None:
+def dress_queue_filters(form: forms.Form, services: Sequence[ServiceChoice], zone: str
+                        ) -> None:
     """Labels and widgets for the page. The fields, and so the filtering and its validation,
     stay those of the shared FilterSet, with the same parameter names as the API."""
     fields = form.fields
@@ -283,7 +285,7 @@ def dress_queue_filters(form: forms.Form, services: Sequence[Service], zone: str
     several = len({s.agency_id for s in services}) > 1
     fields["service"].widget = _with_choices(SingleSelectList(), [
         ("", gettext("Any service")),
-        *((s.code, f"{s.agency.name}: {s.name}" if several else s.name) for s in services),
+        *((s.code, f"{s.agency_name}: {s.name}" if several else s.name) for s in services),
     ])
     fields["sla_status"].label = _("Deadline status")
     fields["sla_status"].help_text = _("Complaints with a deadline in this status now.")

@@ -57,6 +57,7 @@ from complaints.selectors import (
     queue_rows,
     scope_filter,
     sees_everything,
+    service_choices,
 )
 from complaints.templatetags.aduan import local
 from workflow.errors import InvalidInput, NotPermitted, WorkflowError
@@ -122,13 +123,20 @@ def visible_complaint(actor: Actor, tracking_number: str) -> Complaint:
     return complaint
 
 
-def roots_of(actor: Actor, roles: tuple[Role, ...] | None = None) -> Q | None:
-    """The top-level agencies the actor works in (for `roles`), as a condition on an agency
-    path; None when the actor reads everything."""
+def root_paths(actor: Actor, roles: tuple[Role, ...] | None = None) -> set[str] | None:
+    """The paths of the top-level agencies the actor works in (for `roles`); None when the
+    actor reads everything."""
     if roles is None and sees_everything(actor):
         return None
-    roots = {root_path_of(g.agency_path) for g in actor.grants
-             if g.agency_path and (roles is None or g.role in roles)}
+    return {root_path_of(g.agency_path) for g in actor.grants
+            if g.agency_path and (roles is None or g.role in roles)}
+
+
+def roots_of(actor: Actor, roles: tuple[Role, ...] | None = None) -> Q | None:
+    """The same as a condition on an agency path."""
+    roots = root_paths(actor, roles)
+    if roots is None:
+        return None
     return reduce(operator.or_, (Q(agency__path__startswith=r) for r in roots), Q(pk__in=[]))
 
 
@@ -193,11 +201,7 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     tabs = [t for t in TABS if t.shown_for is None or actor.has_role(t.shown_for)]
     tab = next((t for t in tabs if t.key == request.GET.get("tab")), tabs[0])
     now, zone = timezone.now(), actor_zone(actor)
-    services = Service.objects.select_related("agency").order_by("agency__path", "name")
-    roots = roots_of(actor)
-    if roots is not None:
-        services = services.filter(roots)
-    services = list(services)  # one query, shared by every FilterSet of the tab
+    services = service_choices(root_paths(actor))
     filterset = filters_named((*QUEUE_FILTERS, *tab.preset))(
         filter_data(tab.preset, request.GET), queryset=tab_queryset(actor, tab),
         request=request, now=now)
