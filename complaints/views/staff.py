@@ -45,6 +45,7 @@ from complaints.models import (
     Attachment,
     Channel,
     Classification,
+    ComplexityTier,
     Complaint,
     Service,
     Visibility,
@@ -288,15 +289,17 @@ def render_detail(request: HttpRequest, actor: Actor, complaint: Complaint, *,
             forms.append(failed if keep else form_class(complaint))
     events = [(e, EVENT_ACTIONS.get(e.action, e.action), event_details(e.payload, zone))
               for e in complaint.events.order_by("seq")]
-    tier = complaint.standard.tiers.filter(code=complaint.complexity).first() \
-        if complaint.complexity else None
+    # The tier as the standard has it (complaint_for_page reads its fields), for its name.
+    tier = ComplexityTier(code=complaint.complexity, label=complaint.tier_label,
+                          duration=complaint.tier_duration, unit=complaint.tier_unit) \
+        if complaint.tier_label is not None else None
     return page(request, actor, "staff/detail.html", {
         "complaint": complaint, "zone": zone, "now": now, "forms": forms, "events": events,
         "problem": problem, "tier": tier,
         "clocks": list(complaint.clocks.all()),
-        "attachments": Attachment.objects.filter(complaint=complaint),
-        "referred_from": Complaint.objects.filter(referred_to=complaint)
-        .values_list("tracking_number", flat=True).first(),
+        "attachments": Attachment.objects.filter(complaint=complaint)
+        if complaint.has_attachments else [],
+        "referred_from": complaint.referred_from_number,
         "may_view_identity": may_view_identity(actor, complaint),
         "assignee": person(complaint.assignee) if complaint.assignee_id else "",
     }, status=status)

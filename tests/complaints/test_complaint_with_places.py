@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Model
 
-from complaints.models import Agency, Complaint
+from complaints.models import Agency, Attachment, Complaint
 from complaints.selectors import (
     PAGE_RELATIONS,
     complaint_for_page,
@@ -72,3 +72,30 @@ def test_a_page_reads_its_relations_and_clocks_as_select_related_does(
                           for c in expected.clocks.order_by("started_at", "id")]
         assert clocks
     assert complaint_for_page(Complaint.objects.none()) is None
+
+
+def test_a_page_reads_the_complaints_other_records_as_the_orm_does(
+        world, complaint_in, submit, django_assert_num_queries):
+    """The complaint referred to it, whether it has attachments, and its tier."""
+    made = [complaint_in(state) for state in State] + [submit().complaint]
+    target, with_files = made[0], made[1]
+    Complaint.objects.filter(pk=made[-1].pk).update(referred_to=target)
+    for name in ("a.pdf", "b.jpg"):
+        Attachment.objects.create(complaint=with_files, file=f"x/{name}", original_name=name,
+                                  content_type="application/pdf", size=10, sha256="0" * 64,
+                                  uploaded_by_role="citizen")
+    assert {m.complexity for m in made} >= {"", "normatif"}
+    for made_one in made:
+        with django_assert_num_queries(2):
+            read = complaint_for_page(Complaint.objects.filter(pk=made_one.pk))
+        tier = (made_one.standard.tiers.filter(code=made_one.complexity).first()
+                if made_one.complexity else None)
+        assert read.referred_from_number == (
+            Complaint.objects.filter(referred_to=made_one)
+            .values_list("tracking_number", flat=True).first())
+        assert bool(read.has_attachments) == made_one.attachments.exists()
+        assert ((read.tier_label, read.tier_duration, read.tier_unit) if tier else None) == (
+            (tier.label, tier.duration, tier.unit) if read.tier_label is not None else None)
+    assert complaint_for_page(Complaint.objects.filter(pk=target.pk)).referred_from_number \
+        == made[-1].tracking_number
+    assert complaint_for_page(Complaint.objects.filter(pk=with_files.pk)).has_attachments

@@ -17,7 +17,7 @@ from django.utils import translation
 
 from complaints.forms.staff import QUEUE_FILTERS
 from complaints.identifiers import token_matches
-from complaints.models import Complaint, Membership
+from complaints.models import Attachment, Complaint, Membership
 from complaints.templatetags.aduan import local
 from complaints.views import staff as staff_views
 from tests.conftest import MONDAY_9_WIB
@@ -380,6 +380,25 @@ class TestDetail:
         # Each deadline by its name, with its length in the standard.
         assert ('<th scope="row">First response\n'
                 '              <br><span class="hint">5 working days</span></th>') in body
+
+    def test_shows_its_attachments_and_the_complaint_referred_to_it(
+            self, world, as_persona, assigned, submit, django_assert_num_queries):
+        complaint, source = assigned(), submit().complaint
+        client = as_persona("coordinator")
+        client.get(detail_url(complaint))
+        with django_assert_num_queries(7):
+            body = client.get(detail_url(complaint)).content.decode()
+        assert "Referred from" not in body
+        assert re.search(r"<h3>Attachments</h3>\s*<p class=\"hint\">None.</p>", body)
+        Complaint.objects.filter(pk=source.pk).update(referred_to=complaint)
+        Attachment.objects.create(complaint=complaint, file="x/foto.jpg",
+                                  original_name="foto.jpg", content_type="image/jpeg",
+                                  size=2048, sha256="0" * 64, uploaded_by_role="citizen")
+        with django_assert_num_queries(8):  # one more than without: the attachments
+            body = client.get(detail_url(complaint)).content.decode()
+        assert (f"<dt>Referred from</dt><dd>{source.tracking_number}</dd>") in body
+        assert ('<li>foto.jpg <span class="hint">(2.0\xa0KB, image/jpeg)</span></li>'
+                in body)
 
     @pytest.mark.parametrize("language, words", [
         ("en", ("Assign", "Coordinator", "Received", "Assigned", "Unit", "Officer",
