@@ -267,6 +267,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "config.sessions"  # Django's database sessions, read by one statement
 
 # Every page of the app runs with this policy: no inline script, style or handler anywhere
 # (data for the charts travels in json_script blocks, which are not executed). The API docs
