@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models.query import QuerySet
 from django.http import QueryDict
 
-from complaints.filters import ComplaintFilterSet, RequestedFilters
+from complaints.filters import ComplaintFilterSet, RequestedFilters, filters_named
 from complaints.models import Complaint
 from tests.conftest import MONDAY_9_WIB
 from workflow.states import State
@@ -54,3 +55,23 @@ def test_each_set_of_names_is_one_class(world):
     second = narrowed("state=closed", MONDAY_9_WIB)
     assert type(first) is type(second) and isinstance(first, RequestedFilters)
     assert type(narrowed("q=x", MONDAY_9_WIB)) is not type(first)
+
+
+@pytest.mark.parametrize("query", ["", "service=ktp-el", "service=parkir"])
+def test_the_service_filter_reads_services_only_when_codes_are_given(world, submit, query,
+                                                                      monkeypatch):
+    """As the staff queue has it: the filter is there whether or not a code is chosen."""
+    submit()
+    evaluated = []
+    fetch = QuerySet._fetch_all
+
+    def counted(self):
+        evaluated.append(self.model.__name__)
+        return fetch(self)
+
+    monkeypatch.setattr(QuerySet, "_fetch_all", counted)
+    filters = filters_named(["service"])(QueryDict(query), queryset=Complaint.objects.all(),
+                                         now=MONDAY_9_WIB)
+    assert filters.is_valid()
+    assert filters.qs.count() == (0 if "parkir" in query else 1)
+    assert ("Service" in evaluated) == bool(query)
