@@ -232,9 +232,9 @@ def figure(value: Any, suffix: str = "") -> str:
 def staff_field(field: BoundField, quiet: bool = False) -> str:
     """One field of a staff form as staff/_field.html writes it (label, hint, errors and
     control; `quiet`: optional fields not marked). A field's HTML is the same whenever what
-    it is made of is, and a queue page's seven filters, widgets and all, were a third of its
-    template's time (docs/performance.md, finding 34): each process keeps the HTML of the
-    fields whose every part `_field_key` can name, under that key."""
+    it is made of is, and a queue page's seven filters, widgets and all, were more than half
+    of its template's time (docs/performance.md, finding 34): each process keeps the HTML of
+    the fields whose every part `_field_key` can name, under that key."""
     key = _field_key(field, quiet)
     html = _KEPT_FIELDS.get(key) if key is not None else None
     if html is None:
