@@ -94,8 +94,8 @@ def test_a_page_reads_the_complaints_other_records_as_the_orm_does(
             Complaint.objects.filter(referred_to=made_one)
             .values_list("tracking_number", flat=True).first())
         assert bool(read.has_attachments) == made_one.attachments.exists()
-        assert ((read.tier_label, read.tier_duration, read.tier_unit) if tier else None) == (
-            (tier.label, tier.duration, tier.unit) if read.tier_label is not None else None)
+        assert (read.tier_label, read.tier_duration, read.tier_unit) == (
+            (tier.label, tier.duration, tier.unit) if tier else (None, None, None))
     assert complaint_for_page(Complaint.objects.filter(pk=target.pk)).referred_from_number \
         == made[-1].tracking_number
     assert complaint_for_page(Complaint.objects.filter(pk=with_files.pk)).has_attachments

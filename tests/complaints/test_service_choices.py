@@ -43,7 +43,6 @@ def test_each_agency_offers_its_own_and_its_units_services(world, more_services)
     offered = service_choices({world.agency.path})
     assert [s.code for s in offered] == ["akta", "ktp-el", "ktp-cetak"]
     assert {s.agency_name for s in offered} == {"Dinas Kependudukan", "Bidang KTP"}
-    assert "lain" not in [s.code for s in service_choices({world.agency.path})]
 
 
 def test_no_roots_offer_nothing_and_none_offers_every_service(world, more_services):
