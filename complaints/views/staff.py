@@ -52,9 +52,9 @@ from complaints.models import (
     root_path_of,
 )
 from complaints.selectors import (
+    OrderedKeys,
     complaint_for_page,
     complaints_visible_to,
-    narrow,
     queue_rows,
     scope_filter,
     sees_everything,
@@ -212,13 +212,13 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     with timezone.override(zone):
         valid = filterset.is_valid()
         complaints = filterset.qs if valid else Complaint.objects.none()
-    listing = Paginator(narrow(complaints).order_by(*order.ordering()),
+    listing = Paginator(OrderedKeys(complaints, order.ordering()),
                         PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page(request, actor, "staff/queue.html", {
         "tabs": tabs, "tab": tab, "filters": filterset.form, "order": order,
-        "listing": listing, "rows": queue_rows([row["id"] for row in listing], now),
+        "listing": listing, "rows": queue_rows(list(listing), now),
         "query": query.urlencode(), "now": now,
     }, status=200 if valid else 400)
 

@@ -1,0 +1,45 @@
+"""The staff queue's keys and count (selectors.OrderedKeys): one compiled condition read by
+two statements must count and order exactly as the ORM's queryset does."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.paginator import Paginator
+
+from complaints.models import Complaint
+from complaints.selectors import OrderedKeys, complaints_visible_to, narrow
+from complaints.forms.staff import QUEUE_ORDER
+from tests.conftest import MONDAY_9_WIB
+from workflow.states import Role, State
+
+
+@pytest.fixture
+def queue(world, complaint_in):
+    """Complaints in every state, received a day apart, some on the same instant."""
+    for day, state in enumerate([*State, *State]):
+        complaint_in(state, now=MONDAY_9_WIB + dt.timedelta(days=day % 5))
+    return complaints_visible_to(world.actor(Role.COORDINATOR))
+
+
+@pytest.mark.parametrize("order", QUEUE_ORDER)
+@pytest.mark.parametrize("states", [[State.RECEIVED], [State.ASSIGNED, State.RESPONDED], []])
+def test_count_and_pages_as_the_orm_has_them(queue, order, states):
+    chosen = queue.filter(state__in=states) if states else queue
+    ordering = QUEUE_ORDER[order]
+    expected = list(narrow(chosen).order_by(*ordering).values_list("id", flat=True))
+    keys = OrderedKeys(chosen, ordering)
+    assert keys.count() == len(expected) == chosen.count()
+    for size in (1, 3, 50):
+        pages = Paginator(keys, size)
+        assert [key for number in pages.page_range for key in pages.page(number)] == expected
+    assert keys[2:2] == [] and keys[len(expected):len(expected) + 5] == []
+
+
+def test_nothing_to_choose_from(world, queue):
+    for nothing in (queue.filter(state="nope"), Complaint.objects.none()):
+        keys = OrderedKeys(nothing, QUEUE_ORDER["urgency"])
+        assert keys.count() == 0 and keys[0:50] == []
+        page = Paginator(keys, 50).get_page(3)
+        assert page.number == 1 and list(page) == []
