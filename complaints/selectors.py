@@ -133,7 +133,7 @@ class OrderedKeys:
     "-" for descending), as a Paginator reads them: their count, and a page of them, by
     two statements of one compiled condition. The ORM compiled the filtered query once for
     each, and compiling the scope and filters cost more than running either statement
-    (docs/performance.md, finding 35)."""
+    (docs/performance.md, finding 34)."""
 
     def __init__(self, queryset: QuerySet[Complaint], ordering: Iterable[str]) -> None:
         self.connection = connections[queryset.db]
