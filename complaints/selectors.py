@@ -18,12 +18,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Model, Prefetch, Q, QuerySet
 
 from complaints.identifiers import normalize_tracking_number, token_matches
 from complaints.models import NO_DEADLINE, Agency, Complaint, Membership, Service, Visibility
 from workflow.clocks import counts_for_next_due
-from workflow.models import CLOCK_STATUS, Clock
+from workflow.models import CLOCK_STATUS, Clock, Event
 from workflow.permissions import GRANTS_READ, Actor, Grant, grants_of
 from workflow.states import Role
 
@@ -380,11 +380,41 @@ def complaint_for_page(scoped: QuerySet[Complaint]) -> Complaint | None:
     """The complaint `scoped` finds, with its PAGE_RELATIONS, PAGE_EXTRAS and its clocks in
     start order, in two queries: with_relations took 7.5 ms for one complaint at a million,
     1 ms of it in the database. Its rare links to other complaints are read if a page shows
-    them."""
+    them. The clocks are `complaint.clocks.all()`, as CLOCKS_IN_ORDER prefetches them."""
     complaint = complaint_with_places(scoped, PAGE_RELATIONS, PAGE_EXTRAS)
     if complaint is not None:
-        prefetch_related_objects([complaint], CLOCKS_IN_ORDER)
+        clocks = rows_of(Clock, scoped.db, "t.complaint_id = %s", [complaint.pk],
+                         "t.started_at, t.id")
+        for clock in clocks:
+            Clock.complaint.field.set_cached_value(clock, complaint)
+        # Kept where prefetch_related keeps them, so `complaint.clocks.all()` reads them.
+        kept = complaint.clocks.all()
+        kept._result_cache, kept._prefetch_done = clocks, True
+        complaint._prefetched_objects_cache = {"clocks": kept}
     return complaint
+
+
+def events_in_order(complaint: Complaint) -> list[Event]:
+    """The complaint's events in their order on the chain, as `complaint.events
+    .order_by("seq")` reads them."""
+    return rows_of(Event, complaint._state.db, "t.complaint_id = %s", [complaint.pk], "t.seq")
+
+
+def rows_of(model: type[Model], alias: str, where: str, params: list, order: str) -> list:
+    """The instances of `model` whose row (as t) meets `where`, in the `order` given, read
+    by a statement written once per model: the ORM compiled a page's two small reads (the
+    complaint's clocks and its events) in 0.3 ms each, twice what the database took to run
+    them."""
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_model_select(alias, model)} WHERE {where} ORDER BY {order}", params)
+        return [_instance(model, row, connection) for row in cursor.fetchall()]
+
+
+@functools.cache
+def _model_select(alias: str, model: type[Model]) -> str:
+    qn = connections[alias].ops.quote_name
+    return f"SELECT {_columns(model, 't', alias)} FROM {qn(model._meta.db_table)} t"
 
 
 def _relation(name: str) -> Any:

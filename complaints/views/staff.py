@@ -55,6 +55,7 @@ from complaints.selectors import (
     OrderedKeys,
     complaint_for_page,
     complaints_visible_to,
+    events_in_order,
     queue_rows,
     scope_filter,
     sees_everything,
@@ -288,7 +289,7 @@ def render_detail(request: HttpRequest, actor: Actor, complaint: Complaint, *,
             keep = failed is not None and failed.action == action
             forms.append(failed if keep else form_class(complaint))
     events = [(e, EVENT_ACTIONS.get(e.action, e.action), event_details(e.payload, zone))
-              for e in complaint.events.order_by("seq")]
+              for e in events_in_order(complaint)]
     # The tier as the standard has it (complaint_for_page reads its fields), for its name.
     tier = ComplexityTier(code=complaint.complexity, label=complaint.tier_label,
                           duration=complaint.tier_duration, unit=complaint.tier_unit) \

@@ -15,6 +15,7 @@ from complaints.selectors import (
     complaint_for_page,
     complaint_with_places,
     complaints_visible_to,
+    events_in_order,
 )
 from workflow.states import Role, State
 
@@ -66,10 +67,11 @@ def test_a_page_reads_its_relations_and_clocks_as_select_related_does(
         with django_assert_num_queries(0):
             for name in PAGE_RELATIONS:
                 assert fields(getattr(read, name)) == fields(getattr(expected, name)), name
-            clocks = [(c.pk, c.name, c.cycle) for c in read.clocks.all()]
+            clocks = list(read.clocks.all())
+            assert all(clock.complaint is read for clock in clocks)
         assert fields(read) == fields(expected)
-        assert clocks == [(c.pk, c.name, c.cycle)
-                          for c in expected.clocks.order_by("started_at", "id")]
+        assert [fields(c) for c in clocks] == [
+            fields(c) for c in expected.clocks.order_by("started_at", "id")]
         assert clocks
     assert complaint_for_page(Complaint.objects.none()) is None
 
@@ -99,3 +101,15 @@ def test_a_page_reads_the_complaints_other_records_as_the_orm_does(
     assert complaint_for_page(Complaint.objects.filter(pk=target.pk)).referred_from_number \
         == made[-1].tracking_number
     assert complaint_for_page(Complaint.objects.filter(pk=with_files.pk)).has_attachments
+
+
+def test_a_pages_events_are_what_the_orm_reads_in_chain_order(
+        world, complaint_in, django_assert_num_queries):
+    made = [complaint_in(state) for state in State]
+    for made_one in made:
+        with django_assert_num_queries(1):
+            events = events_in_order(made_one)
+        assert [fields(e) for e in events] == [
+            fields(e) for e in made_one.events.order_by("seq")]
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert len(events) >= 4 and any(e.payload for e in events)
