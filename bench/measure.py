@@ -536,24 +536,76 @@ def sharing_a_cache(env: dict[str, str], log: Path, workers: int, threads: int, 
     """An app server whose workers keep figures `keep` seconds in a cache table of their own,
     emptied first, as docs/deploy.md configures more than one app server; and its log, where
     each computation of figures is a line (config/cache.py)."""
-    from django.core.cache import caches
-    from django.core.management import call_command
-    from django.test import override_settings
-
-    backend = "django.core.cache.backends.db.DatabaseCache"
-    table = f"bench_cache_{name}"
-    with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": table}}):
-        call_command("createcachetable", verbosity=0)
-        caches["default"].clear()
+    cache = shared_cache(name)
+    emptied(cache)
     server = Gunicorn(workers=workers, threads=threads)
     server_log = log.with_name(f"{log.stem}-{name}.log")
     server_log.unlink(missing_ok=True)
-    server.start({**env, "CACHE_BACKEND": backend, "CACHE_LOCATION": table,
-                  "STATISTICS_CACHE_SECONDS": str(keep)}, server_log)
+    server.start({**env, **cache, "STATISTICS_CACHE_SECONDS": str(keep)}, server_log)
     try:
         yield server, server_log
     finally:
         server.stop()
+
+
+def shared_cache(name: str) -> dict[str, str]:
+    """The environment of a cache table of its own, as docs/deploy.md configures one."""
+    return {"CACHE_BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "CACHE_LOCATION": f"bench_cache_{name}"}
+
+
+def emptied(cache: dict[str, str]) -> None:
+    """Create the cache table of `shared_cache`'s environment if need be, and empty it."""
+    from django.core.cache import caches
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    with override_settings(CACHES={"default": {"BACKEND": cache["CACHE_BACKEND"],
+                                               "LOCATION": cache["CACHE_LOCATION"]}}):
+        call_command("createcachetable", verbosity=0)
+        caches["default"].clear()
+
+
+def first_visitor(env: dict[str, str], log: Path, workers: int, threads: int,
+                  repeats: int) -> list[Result]:
+    """The public statistics page's first visitor after a quiet period (no figures kept in
+    the cache the app servers share): as it comes, and after the SLA worker has computed its
+    figures ahead (`manage.py warm_statistics`, what each sla_worker pass runs with
+    STATISTICS_WARM on; docs/performance.md, finding 35). And what that costs the worker:
+    the seconds of its computations (the page's and the API's figures of everything), as its
+    log gives them, once a period."""
+    path = "/statistik/"
+    cache = shared_cache("first_visitor")
+    waits: dict[str, list[float]] = {"cold": [], "warmed": []}
+    warming: list[float] = []
+    with sharing_a_cache(env, log, workers, threads, "first_visitor", 3600) as (server, _log):
+        for _ in range(repeats):
+            for kind in ("cold", "warmed"):
+                emptied(cache)
+                if kind == "warmed":
+                    done = subprocess.run(
+                        [sys.executable, "manage.py", "warm_statistics"], cwd=ROOT,
+                        env={**env, **cache, "LOG_LEVEL": "INFO"}, capture_output=True,
+                        text=True, timeout=1800)
+                    spent = [float(line.split()[-2]) for line in done.stderr.splitlines()
+                             if line.startswith("figures ")]
+                    if done.returncode != 0 or len(spent) != 2:
+                        raise BenchError(f"warm_statistics: {done.stdout}{done.stderr[-2000:]}")
+                    warming.append(sum(spent))
+                began = time.perf_counter()
+                status, _body = request(server.port, "GET", path, timeout=900)
+                waits[kind].append(time.perf_counter() - began)
+                if status != 200:
+                    raise BenchError(f"{path} answered {status}")
+    cold, warmed = median(waits["cold"]), median(waits["warmed"])
+    details = {"path": path, "waits": waits, "warming_seconds": warming}
+    return [
+        Result("statistics page, first visitor after a quiet period, figures computed ahead",
+               warmed, cold, "s", ratio(warmed, cold), "reported (baseline: not computed "
+               "ahead)", None, details=details),
+        Result("statistics computed ahead, the worker's seconds a period", median(warming),
+               None, "s", None, "reported", None, details=details),
+    ]
 
 
 def computations(server_log: Path, prefix: str) -> list[float]:

@@ -366,6 +366,8 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
             results += guarded("statistics under load", lambda: measure.statistics_under_load(
                 env, log, args.workers, args.threads, scale.statistics_fresh,
                 scale.load_seconds * 4, scale.concurrency))
+            results += guarded("first visitor", lambda: measure.first_visitor(
+                env, log, args.workers, args.threads, scale.statistics_repeats))
             officers, scopes = officers_signed_in(people["agency"])
             results += guarded("dashboards at opening", lambda: measure.dashboards_at_opening(
                 env, log, args.workers, args.threads, officers, scopes, scale.concurrency))

@@ -67,8 +67,7 @@ def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int,
                         if entry is None:
                             raise
                         return entry[1]
-                    entry = (time.time() + fresh_seconds, value)
-                    cache.set(kept, entry, 2 * fresh_seconds)
+                    entry = _kept(kept, value, fresh_seconds)
             finally:
                 cache.delete(lock)
             return entry[1]
@@ -78,6 +77,35 @@ def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int,
             return _computed(key, compute, slots)
         time.sleep(POLL_SECONDS)
         entry = cache.get(kept)
+
+
+def refresh(key: str, compute: Callable[[], T], fresh_seconds: int,
+            ahead_seconds: float = 0) -> bool:
+    """Compute the value under `key` now, as `get_or_compute` would, if it is missing or
+    will be stale within `ahead_seconds`: the SLA worker keeps the questions everyone asks
+    first computed ahead, so that no visitor waits for them (finding 35). Nothing is
+    computed while another caller computes it. True if this call computed it."""
+    kept, lock = f"{key}:kept", f"{key}:computing"
+
+    def due() -> bool:
+        entry = cache.get(kept)
+        return entry is None or entry[0] <= time.time() + ahead_seconds
+
+    if not due() or not cache.add(lock, True, LOCK_SECONDS):
+        return False
+    try:
+        if not due():  # another caller finished between the two reads
+            return False
+        _kept(kept, _computed(key, compute, None), fresh_seconds)
+        return True
+    finally:
+        cache.delete(lock)
+
+
+def _kept(kept: str, value: T, fresh_seconds: int) -> tuple[float, T]:
+    entry = (time.time() + fresh_seconds, value)
+    cache.set(kept, entry, 2 * fresh_seconds)
+    return entry
 
 
 def _computed(key: str, compute: Callable[[], T], slots: threading.Semaphore | None) -> T:

@@ -221,6 +221,11 @@ CACHES = {
         "LOCATION": env_str("CACHE_LOCATION", "aduan"),
     }
 }
+# The SLA worker keeps the public statistics without filters computed ahead (config.warming);
+# in a cache of one process' memory the app servers would never see them.
+STATISTICS_WARM = env_bool("STATISTICS_WARM", default=CACHES["default"]["BACKEND"] not in (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Aduan API",
     "VERSION": "1",

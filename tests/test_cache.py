@@ -13,7 +13,7 @@ import time_machine
 from django.core.cache import cache
 
 from config import cache as figures
-from config.cache import Busy, get_or_compute
+from config.cache import Busy, get_or_compute, refresh
 
 KEY = "figures:test"
 KEPT, LOCK = f"{KEY}:kept", f"{KEY}:computing"
@@ -153,3 +153,32 @@ def test_each_computation_is_logged_with_its_key_and_time(caplog, clock):
     get_or_compute(KEY, Counted(), 60)
     [line] = [r.getMessage() for r in caplog.records]
     assert re.fullmatch(rf"figures {KEY} computed in \d+\.\d\d s", line)
+
+
+def test_refresh_computes_a_missing_value_that_callers_then_read(clock):
+    compute = Counted()
+    assert refresh(KEY, compute, 60) is True
+    clock.shift(59)
+    assert get_or_compute(KEY, compute, 60) == 1
+    assert compute.calls == 1
+    assert cache.get(LOCK) is None
+
+
+def test_refresh_leaves_a_value_fresh_past_its_horizon(clock):
+    compute = Counted()
+    get_or_compute(KEY, compute, 60)
+    clock.shift(20)
+    assert refresh(KEY, compute, 60, ahead_seconds=30) is False  # fresh for 40 s more
+    clock.shift(15)
+    assert refresh(KEY, compute, 60, ahead_seconds=30) is True  # stale within 25 s
+    assert compute.calls == 2
+    clock.shift(59)  # the refreshed figures are fresh a whole period from the refresh
+    assert get_or_compute(KEY, compute, 60) == 2
+    assert compute.calls == 2
+
+
+def test_refresh_leaves_a_value_another_caller_is_computing(clock):
+    compute = Counted()
+    assert cache.add(LOCK, True)
+    assert refresh(KEY, compute, 60) is False
+    assert compute.calls == 0 and cache.get(LOCK) is True  # the other's lock is kept

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -64,15 +66,22 @@ class StatsView(Utf8Input, APIView):
         query.is_valid(raise_exception=True)
         # Computed at most once a period per question, in the shared cache: the endpoint is
         # public and aggregates everything, so repeated calls must not each cost that.
-        key = "stats:" + hashlib.sha256(
-            json.dumps(sorted(params.items())).encode()).hexdigest()
         try:
-            data = get_or_compute(key, lambda: StatsSerializer(complaint_statistics(
-                now=timezone.now(), **query.validated_data)).data,
-                settings.STATISTICS_CACHE_SECONDS, PUBLIC_COMPUTATIONS)
+            data = get_or_compute(*stats_question(params, query.validated_data),
+                                  settings.STATISTICS_CACHE_SECONDS, PUBLIC_COMPUTATIONS)
         except Busy:
             raise StatisticsBusy from None
         response = Response(data)
         # Public figures that change slowly: a proxy or browser may keep them as long.
         patch_cache_control(response, public=True, max_age=settings.STATISTICS_CACHE_SECONDS)
         return response
+
+
+def stats_question(params: dict[str, str], filters: dict[str, Any]
+                   ) -> tuple[str, Callable[[], dict[str, Any]]]:
+    """The endpoint's question for the query `params` (and `filters`, as
+    StatsQuerySerializer validates them): its key in the cache, and how its answer is
+    computed."""
+    key = "stats:" + hashlib.sha256(json.dumps(sorted(params.items())).encode()).hexdigest()
+    return key, lambda: StatsSerializer(complaint_statistics(now=timezone.now(),
+                                                             **filters)).data

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -284,15 +285,25 @@ def _api_url(params: dict[str, str]) -> str:
     return f"{reverse('stats')}?{query}" if query else reverse("stats")
 
 
-def _public_figures(filters: dict[str, Any]) -> tuple[Statistics, list[WeekVolume],
-                                                      list[AgeBucket]]:
+PublicFigures = tuple[Statistics, list[WeekVolume], list[AgeBucket]]
+
+
+def _public_figures(filters: dict[str, Any]) -> PublicFigures:
+    return get_or_compute(*public_figures_question(filters), settings.STATISTICS_CACHE_SECONDS,
+                          PUBLIC_COMPUTATIONS)
+
+
+def public_figures_question(filters: dict[str, Any]
+                            ) -> tuple[str, Callable[[], PublicFigures]]:
+    """The page's question for `filters` (the form's cleaned data): its key in the cache,
+    and how its figures are computed."""
     agency, service = filters.get("agency"), filters.get("service")
     after, before = filters.get("received_after"), filters.get("received_before")
     key = ":".join(["statistics-page", agency.code if agency else "", service.code if service
                     else "", after.isoformat() if after else "",
                     before.isoformat() if before else ""])
 
-    def compute() -> tuple[Statistics, list[WeekVolume], list[AgeBucket]]:
+    def compute() -> PublicFigures:
         now = timezone.now()
         return (
             complaint_statistics(now=now, agency=agency, service=service,
@@ -301,8 +312,7 @@ def _public_figures(filters: dict[str, Any]) -> tuple[Statistics, list[WeekVolum
             backlog_by_age(now=now, agency=agency, service=service),
         )
 
-    return get_or_compute(key, compute, settings.STATISTICS_CACHE_SECONDS,
-                          PUBLIC_COMPUTATIONS)
+    return key, compute
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ django.setup()
 from django.conf import settings
 print(json.dumps({name: getattr(settings, name) for name in (
     "DATABASES", "DATABASE_ROUTERS", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER",
-    "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_TIMEOUT")}, default=str))
+    "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_TIMEOUT",
+    "STATISTICS_WARM")}, default=str))
 """
 PRIMARY = "postgres://aduan:s3cret@db.internal:5432/aduan"
 PREPARED = {"server_side_binding": True, "prepare_threshold": 2}
@@ -125,6 +126,14 @@ def test_the_mail_server_defaults_to_a_local_relay_with_a_timeout():
 ])
 def test_a_contradictory_mail_setting_stops_start_up(environment, message):
     assert message in refusal(**environment)
+
+
+def test_the_worker_keeps_statistics_computed_only_where_the_app_servers_read_them():
+    """In one process' memory the app servers would never see what the worker computed."""
+    shared = "django.core.cache.backends.db.DatabaseCache"
+    assert settings_with()["STATISTICS_WARM"] is False
+    assert settings_with(CACHE_BACKEND=shared)["STATISTICS_WARM"] is True
+    assert settings_with(CACHE_BACKEND=shared, STATISTICS_WARM="0")["STATISTICS_WARM"] is False
 
 
 def test_every_variable_the_settings_read_is_documented_for_operators():

@@ -8,6 +8,7 @@ confidential complaints undescribed, and refuse bad filters without failing.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -407,3 +409,67 @@ def test_a_new_question_while_another_is_computed_is_asked_to_come_back(client, 
     assert 'id="filters-title"' in page and "stats-data" not in page
     assert kept.status_code == 200 and kept.context["statistics"].totals.complaints == 6
     assert get(client, PUBLIC, {"agency": "dishub"}).status_code == 200
+
+
+# --- kept computed ahead by the SLA worker (config.warming) -----------------------------
+
+def worker_pass(at: dt.datetime, interval: float = 30) -> None:
+    with time_machine.travel(at, tick=False):
+        call_command("sla_worker", passes=1, interval=interval, stdout=io.StringIO())
+
+
+def asked_while_no_computation_may_run(client, at: dt.datetime = NOW):
+    """The public page and the API without filters, while this process may compute no public
+    question: each is answered only if its figures are kept (otherwise 503)."""
+    assert PUBLIC_COMPUTATIONS.acquire(blocking=False)
+    try:
+        with time_machine.travel(at, tick=False):
+            return (client.get(PUBLIC, HTTP_ACCEPT_LANGUAGE="en"),
+                    client.get("/api/v1/stats/"))
+    finally:
+        PUBLIC_COMPUTATIONS.release()
+
+
+def test_the_worker_computes_the_public_figures_before_anyone_asks(client, complaints,
+                                                                   settings):
+    settings.STATISTICS_WARM = True
+    worker_pass(NOW)
+    page, api = asked_while_no_computation_may_run(client)
+    assert page.status_code == 200 and api.status_code == 200
+    expected = complaint_statistics(now=NOW)
+    assert page.context["statistics"].totals == expected.totals
+    assert api.json()["totals"]["complaints"] == expected.totals.complaints == 6
+
+
+def test_without_warming_the_first_visitor_computes_them(client, complaints, settings):
+    settings.STATISTICS_WARM = False
+    worker_pass(NOW)
+    page, api = asked_while_no_computation_may_run(client)
+    assert page.status_code == 503 and api.status_code == 503
+    assert api.json()["error"]["code"] == "statistics_busy"
+
+
+def test_the_worker_computes_them_again_before_they_go_stale(client, world, submit,
+                                                             complaints, settings):
+    settings.STATISTICS_WARM = True
+    worker_pass(NOW)
+    story(world, submit, received=NOW)
+    worker_pass(NOW + 20 * S)  # fresh for 40 s more, past the next pass: left as they are
+    worker_pass(NOW + 35 * S)  # stale before the next pass: computed again
+    # Kept from the first pass the page would be 70 s old, and answered stale (6).
+    page, api = asked_while_no_computation_may_run(client, NOW + 70 * S)
+    assert page.context["statistics"].totals.complaints == 7
+    assert api.json()["totals"]["complaints"] == 7
+    assert page.context["statistics"].generated_at == NOW + 35 * S
+
+
+def test_warm_statistics_computes_only_what_is_missing_or_stale(complaints):
+    out = io.StringIO()
+    with time_machine.travel(NOW, tick=False):
+        call_command("warm_statistics", stdout=out)
+        call_command("warm_statistics", stdout=out)
+        call_command("warm_statistics", ahead=61, stdout=out)
+    first, second, ahead = out.getvalue().splitlines()
+    assert first.startswith("warm_statistics: computed statistics-page:") and "stats:" in first
+    assert second == "warm_statistics: nothing missing or going stale"
+    assert ahead == first

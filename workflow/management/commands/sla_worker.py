@@ -5,10 +5,12 @@ import signal
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
 
+from config.warming import warm_public_statistics
 from workflow.delivery import deliver_pending
 from workflow.sweeper import sweep
 
@@ -16,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Run the sweeper and deliver notifications in a loop (any number may run at once)."
+    help = ("Run the sweeper, deliver notifications and keep the public statistics computed, "
+            "in a loop (any number may run at once).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=30.0,
@@ -37,6 +40,9 @@ class Command(BaseCommand):
                 sent = deliver_pending(now=timezone.now())
                 if swept or any(sent.values()):
                     log.info("sla_worker: %s %s", dict(swept), sent)
+                if settings.STATISTICS_WARM:
+                    # Before the next pass finds them stale: no visitor computes them.
+                    warm_public_statistics(ahead_seconds=interval)
             except Exception:  # noqa: BLE001 - a worker survives a bad pass and tries again
                 log.exception("sla_worker: pass failed")
             done += 1
