@@ -655,6 +655,29 @@ def statistics_under_load(env: dict[str, str], log: Path, workers: int, threads:
     return results
 
 
+def statistics_page_under_load(env: dict[str, str], log: Path, workers: int, threads: int,
+                               seconds: float, concurrency: int) -> list[Result]:
+    """The public statistics page of everything asked by `concurrency` clients without a
+    pause for `seconds`, its figures kept the run in a cache table the workers share; against
+    the same load on the API's answer of the same figures (finding 35)."""
+    runs: dict[str, dict[str, Any]] = {}
+    with sharing_a_cache(env, log, workers, threads, "statistics_page", 86_400) as (server, _):
+        for path in ("/statistik/", "/api/v1/stats/"):
+            status, _body = request(server.port, "GET", path, timeout=900)  # computed once
+            if status != 200:
+                raise BenchError(f"{path} answered {status}")
+            runs[path] = load(env, {"port": server.port, "seconds": seconds, "ok": [200],
+                                    "threads": [[{"method": "GET", "path": path}]]
+                                    * concurrency})
+    page, api = runs["/statistik/"], runs["/api/v1/stats/"]
+    errors = {path: run["errors"] for path, run in runs.items() if run["errors"]}
+    return [Result("public statistics page under load, figures kept", page["per_second"],
+                   api["per_second"], "req/s", ratio(page["per_second"], api["per_second"]),
+                   "reported (baseline: the API's answer)", None,
+                   error=f"failed requests: {errors}" if errors else None,
+                   details={"seconds": seconds, "concurrency": concurrency, "runs": runs})]
+
+
 def dashboards_at_opening(env: dict[str, str], log: Path, workers: int, threads: int,
                           sessions: list[str], scopes: int, concurrency: int) -> list[Result]:
     """The start of a working day: every officer of an agency (one signed-in session each)

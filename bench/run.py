@@ -368,6 +368,9 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
                 scale.load_seconds * 4, scale.concurrency))
             results += guarded("first visitor", lambda: measure.first_visitor(
                 env, log, args.workers, args.threads, scale.statistics_repeats))
+            results += guarded("statistics page under load", lambda: (
+                measure.statistics_page_under_load(env, log, args.workers, args.threads,
+                                                   scale.load_seconds, scale.concurrency)))
             officers, scopes = officers_signed_in(people["agency"])
             results += guarded("dashboards at opening", lambda: measure.dashboards_at_opening(
                 env, log, args.workers, args.threads, officers, scopes, scale.concurrency))
