@@ -414,9 +414,18 @@ def test_a_new_question_while_another_is_computed_is_asked_to_come_back(client, 
 
 # --- kept computed ahead by the SLA worker (config.warming) -----------------------------
 
-def worker_pass(at: dt.datetime, interval: float = 30) -> None:
-    with time_machine.travel(at, tick=False):
-        call_command("sla_worker", passes=1, interval=interval, stdout=io.StringIO())
+@pytest.fixture
+def worker_pass(monkeypatch):
+    """One pass of `manage.py sla_worker` at a moment, in this test's transaction: the pass
+    begins by closing connections past their age, which would close the test's."""
+    monkeypatch.setattr("workflow.management.commands.sla_worker.close_old_connections",
+                        lambda: None)
+
+    def run(at: dt.datetime, interval: float = 30) -> None:
+        with time_machine.travel(at, tick=False):
+            call_command("sla_worker", passes=1, interval=interval, stdout=io.StringIO())
+
+    return run
 
 
 def asked_while_no_computation_may_run(client, at: dt.datetime = NOW):
@@ -432,7 +441,7 @@ def asked_while_no_computation_may_run(client, at: dt.datetime = NOW):
 
 
 def test_the_worker_computes_the_public_figures_before_anyone_asks(client, complaints,
-                                                                   settings):
+                                                                   settings, worker_pass):
     settings.STATISTICS_WARM = True
     worker_pass(NOW)
     page, api = asked_while_no_computation_may_run(client)
@@ -442,7 +451,8 @@ def test_the_worker_computes_the_public_figures_before_anyone_asks(client, compl
     assert api.json()["totals"]["complaints"] == expected.totals.complaints == 6
 
 
-def test_without_warming_the_first_visitor_computes_them(client, complaints, settings):
+def test_without_warming_the_first_visitor_computes_them(client, complaints, settings,
+                                                        worker_pass):
     settings.STATISTICS_WARM = False
     worker_pass(NOW)
     page, api = asked_while_no_computation_may_run(client)
@@ -451,7 +461,8 @@ def test_without_warming_the_first_visitor_computes_them(client, complaints, set
 
 
 def test_the_worker_computes_them_again_before_they_go_stale(client, world, submit,
-                                                             complaints, settings):
+                                                             complaints, settings,
+                                                             worker_pass):
     settings.STATISTICS_WARM = True
     worker_pass(NOW)
     story(world, submit, received=NOW)
