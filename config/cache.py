@@ -67,7 +67,7 @@ def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int,
                         if entry is None:
                             raise
                         return entry[1]
-                    entry = _kept(kept, value, fresh_seconds)
+                    entry = _store(kept, value, fresh_seconds)
             finally:
                 cache.delete(lock)
             return entry[1]
@@ -96,13 +96,13 @@ def refresh(key: str, compute: Callable[[], T], fresh_seconds: int,
     try:
         if not due():  # another caller finished between the two reads
             return False
-        _kept(kept, _computed(key, compute, None), fresh_seconds)
+        _store(kept, _computed(key, compute, None), fresh_seconds)
         return True
     finally:
         cache.delete(lock)
 
 
-def _kept(kept: str, value: T, fresh_seconds: int) -> tuple[float, T]:
+def _store(kept: str, value: T, fresh_seconds: int) -> tuple[float, T]:
     entry = (time.time() + fresh_seconds, value)
     cache.set(kept, entry, 2 * fresh_seconds)
     return entry
