@@ -221,6 +221,13 @@ CACHES = {
         "LOCATION": env_str("CACHE_LOCATION", "aduan"),
     }
 }
+# Django's own backends hold so many entries (300 by default), then drop a third of them:
+# entries are each client's throttle history, and each statistics question with its page's
+# HTML per language. Redis and Memcached are bounded by memory and take no such option.
+if CACHES["default"]["BACKEND"] in ("django.core.cache.backends.locmem.LocMemCache",
+                                    "django.core.cache.backends.db.DatabaseCache",
+                                    "django.core.cache.backends.filebased.FileBasedCache"):
+    CACHES["default"]["OPTIONS"] = {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 300)}
 # The SLA worker keeps the public statistics without filters computed ahead (config.warming);
 # in a cache of one process' memory the app servers would never see them.
 STATISTICS_WARM = env_bool("STATISTICS_WARM", default=CACHES["default"]["BACKEND"] not in (

@@ -25,7 +25,7 @@ from django.conf import settings
 print(json.dumps({name: getattr(settings, name) for name in (
     "DATABASES", "DATABASE_ROUTERS", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER",
     "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_TIMEOUT",
-    "STATISTICS_WARM")}, default=str))
+    "STATISTICS_WARM", "CACHES")}, default=str))
 """
 PRIMARY = "postgres://aduan:s3cret@db.internal:5432/aduan"
 PREPARED = {"server_side_binding": True, "prepare_threshold": 2}
@@ -134,6 +134,17 @@ def test_the_worker_keeps_statistics_computed_only_where_the_app_servers_read_th
     assert settings_with()["STATISTICS_WARM"] is False
     assert settings_with(CACHE_BACKEND=shared)["STATISTICS_WARM"] is True
     assert settings_with(CACHE_BACKEND=shared, STATISTICS_WARM="0")["STATISTICS_WARM"] is False
+
+
+def test_a_cache_of_djangos_own_holds_as_many_entries_as_the_operator_says():
+    shared = "django.core.cache.backends.db.DatabaseCache"
+    assert settings_with()["CACHES"]["default"]["OPTIONS"] == {"MAX_ENTRIES": 300}
+    assert settings_with(CACHE_BACKEND=shared, CACHE_MAX_ENTRIES="50000")["CACHES"][
+        "default"]["OPTIONS"] == {"MAX_ENTRIES": 50000}
+    # Redis takes its OPTIONS as its client's: none is passed on.
+    redis = settings_with(CACHE_BACKEND="django.core.cache.backends.redis.RedisCache",
+                          CACHE_LOCATION="redis://cache.internal:6379", CACHE_MAX_ENTRIES="9")
+    assert "OPTIONS" not in redis["CACHES"]["default"]
 
 
 def test_every_variable_the_settings_read_is_documented_for_operators():
