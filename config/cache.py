@@ -102,9 +102,15 @@ def refresh(key: str, compute: Callable[[], T], fresh_seconds: int,
         cache.delete(lock)
 
 
+def kept_seconds(fresh_seconds: int) -> int:
+    """How long a value is kept in the cache: a second period past its freshness. What is
+    derived from a value (the public statistics page's HTML) is kept as long."""
+    return 2 * fresh_seconds
+
+
 def _store(kept: str, value: T, fresh_seconds: int) -> tuple[float, T]:
     entry = (time.time() + fresh_seconds, value)
-    cache.set(kept, entry, 2 * fresh_seconds)
+    cache.set(kept, entry, kept_seconds(fresh_seconds))
     return entry
 
 
