@@ -23,7 +23,12 @@ from api.stats.serializers import StatsQuerySerializer, StatsSerializer
 from api.views import Utf8Input
 from config.cache import Busy, get_or_compute
 from config.routers import replica_reads
-from workflow.stats import BUSY_RETRY_SECONDS, PUBLIC_COMPUTATIONS, complaint_statistics
+from workflow.stats import (
+    BUSY_RETRY_SECONDS,
+    PUBLIC_COMPUTATIONS,
+    Statistics,
+    complaint_statistics,
+)
 
 
 class StatisticsBusy(APIException):
@@ -77,11 +82,13 @@ class StatsView(Utf8Input, APIView):
         return response
 
 
-def stats_question(params: dict[str, str], filters: dict[str, Any]
+def stats_question(params: dict[str, str], filters: dict[str, Any],
+                   statistics: Callable[[], Statistics] | None = None,
                    ) -> tuple[str, Callable[[], dict[str, Any]]]:
     """The endpoint's question for the query `params` (and `filters`, as
     StatsQuerySerializer validates them): its key in the cache, and how its answer is
-    computed."""
+    computed. `statistics`, when given, computes the figures (config.warming computes them
+    once for the API and the page)."""
     key = "stats:" + hashlib.sha256(json.dumps(sorted(params.items())).encode()).hexdigest()
-    return key, lambda: StatsSerializer(complaint_statistics(now=timezone.now(),
-                                                             **filters)).data
+    figures = statistics or (lambda: complaint_statistics(now=timezone.now(), **filters))
+    return key, lambda: StatsSerializer(figures()).data

@@ -298,10 +298,12 @@ def _api_url(params: dict[str, str]) -> str:
 PublicFigures = tuple[Statistics, list[WeekVolume], list[AgeBucket]]
 
 
-def public_figures_question(filters: dict[str, Any]
+def public_figures_question(filters: dict[str, Any],
+                            statistics: Callable[[], Statistics] | None = None,
                             ) -> tuple[str, Callable[[], PublicFigures]]:
     """The page's question for `filters` (the form's cleaned data): its key in the cache,
-    and how its figures are computed."""
+    and how its figures are computed. `statistics`, when given, answers its
+    `complaint_statistics` (config.warming computes them once for the page and the API)."""
     agency, service = filters.get("agency"), filters.get("service")
     after, before = filters.get("received_after"), filters.get("received_before")
     key = ":".join(["statistics-page", agency.code if agency else "", service.code if service
@@ -310,9 +312,11 @@ def public_figures_question(filters: dict[str, Any]
 
     def compute() -> PublicFigures:
         now = timezone.now()
+        figures = statistics() if statistics else complaint_statistics(
+            now=now, agency=agency, service=service, received_after=after,
+            received_before=before)
         return (
-            complaint_statistics(now=now, agency=agency, service=service,
-                                 received_after=after, received_before=before),
+            figures,
             weekly_volume(now=now, weeks=WEEKS, agency=agency, service=service),
             backlog_by_age(now=now, agency=agency, service=service),
         )

@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -26,6 +27,7 @@ from complaints.models import Agency, Membership, Service
 from complaints.selectors import scope_filter
 from complaints.templatetags.aduan import local
 from complaints.views.statistics import figure_rows
+from config.warming import warm_public_statistics
 from tests.conftest import MONDAY_9_WIB, valid_payload
 from workflow.permissions import Actor
 from workflow.services import complaint_transition
@@ -485,6 +487,29 @@ def test_warm_statistics_computes_only_what_is_missing_or_stale(complaints):
     assert first.startswith("warm_statistics: computed statistics-page:") and "stats:" in first
     assert second == "warm_statistics: nothing missing or going stale"
     assert ahead == first
+
+
+def test_a_pass_counts_everything_once_for_the_page_and_the_api(client, complaints,
+                                                                 monkeypatch):
+    counted = []
+
+    def counting(**arguments):
+        counted.append(arguments)
+        return complaint_statistics(**arguments)
+
+    for module in ("config.warming", "complaints.views.statistics", "api.stats.views"):
+        monkeypatch.setattr(f"{module}.complaint_statistics", counting)
+    with time_machine.travel(NOW, tick=False):
+        computed = warm_public_statistics()
+    assert len(computed) == 2 and counted == [{"now": NOW}]
+    page, api = asked_while_no_computation_may_run(client)
+    assert page.context["statistics"].totals.complaints == 6
+    assert api.json()["totals"]["complaints"] == 6
+    # One of them due alone is computed alone, with its own count.
+    cache.delete(computed[1] + ":kept")
+    with time_machine.travel(NOW + 5 * S, tick=False):
+        assert warm_public_statistics() == [computed[1]]
+    assert counted == [{"now": NOW}, {"now": NOW + 5 * S}]
 
 
 # --- the figures' HTML, written once per question, language and figures -----------------
