@@ -136,9 +136,12 @@ class Agency(models.Model):
     def calendar(self) -> WorkCalendar:
         from workflow.calendar import WorkCalendar
 
-        overrides = HolidayOverride.objects.filter(agency__path__in=self.lineage_paths)
-        closed = {o.date for o in overrides if not o.is_working_day}
-        working = {o.date for o in overrides if o.is_working_day}
+        # The agency and those above it are the keys in its path: no join to read them.
+        overrides = HolidayOverride.objects.filter(
+            agency_id__in=[int(pk) for pk in self.path.strip("/").split("/") if pk],
+        ).values_list("date", "is_working_day")
+        closed = {day for day, is_working in overrides if not is_working}
+        working = {day for day, is_working in overrides if is_working}
         return WorkCalendar(
             time_zone=self.time_zone,
             weekdays=frozenset(int(d) for d in self.working_weekdays),
