@@ -8,7 +8,7 @@ REST API, staff pages, Open311, the admin and the sweeper call these and nothing
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -94,38 +94,42 @@ def complaint_submit(
     if referred_from is not None:
         # The citizen's one access token opens both the original and the linked complaint.
         token, token_hash = "", referred_from.access_token_hash
-    with transaction.atomic():
-        complaint = Complaint(
-            tracking_number=_unused_tracking_number(), access_token_hash=token_hash,
-            agency=service.agency, service=service, standard=standard, channel=channel,
-            received_at=received_at, **fields,
-        )
-        # Clocks count from the real time of receipt, which staff intake may put in the past.
-        started = clocks.first(complaint, AT_RECEIPT, received_at)
-        complaint.next_due = clocks.earliest_due(started)
-        complaint.save(force_insert=True)
-        contact = _reporter_fields(reporter)
-        if any(contact[k] for k in REPORTER_FIELDS):
-            Reporter.objects.create(complaint=complaint, **contact)
-        for upload, info in checked:
-            Attachment.objects.create(
-                complaint=complaint, file=File(upload, name=info.name),
-                original_name=info.name, content_type=info.content_type, size=info.size,
-                sha256=info.sha256, uploaded_by_role=role,
+    contact = _reporter_fields(reporter)
+    record = {"service": service.code, "standard_version": standard.version, "channel": channel,
+              "visibility": fields["visibility"], "received_at": audit.format_time(received_at)}
+    if referred_from is not None:
+        record["referred_from"] = referred_from.tracking_number
+    if checked:
+        record["attachments"] = [{"name": i.name, "sha256": i.sha256} for _u, i in checked]
+
+    def receive(tracking_number: str) -> Submitted:
+        with transaction.atomic():
+            complaint = Complaint(
+                tracking_number=tracking_number, access_token_hash=token_hash,
+                agency=service.agency, service=service, standard=standard, channel=channel,
+                received_at=received_at, **fields,
             )
-        record = {
-            "service": service.code, "standard_version": standard.version, "channel": channel,
-            "visibility": complaint.visibility, "received_at": audit.format_time(received_at),
-        }
-        if referred_from is not None:
-            record["referred_from"] = referred_from.tracking_number
-        if checked:
-            record["attachments"] = [{"name": i.name, "sha256": i.sha256} for _u, i in checked]
-        event = audit.append_event(complaint, action="submit", actor=actor, role=role, now=now,
-                                   to_state=complaint.state, payload=record, first=True)
-        Clock.objects.bulk_create(started)
-        notifications.queue(complaint, event)
-    return Submitted(complaint, token, tuple(started))
+            # Clocks count from the real time of receipt, which staff intake may put in the
+            # past.
+            started = clocks.first(complaint, AT_RECEIPT, received_at)
+            complaint.next_due = clocks.earliest_due(started)
+            complaint.save(force_insert=True)
+            if any(contact[k] for k in REPORTER_FIELDS):
+                Reporter.objects.create(complaint=complaint, **contact)
+            for upload, info in checked:
+                Attachment.objects.create(
+                    complaint=complaint, file=File(upload, name=info.name),
+                    original_name=info.name, content_type=info.content_type, size=info.size,
+                    sha256=info.sha256, uploaded_by_role=role,
+                )
+            event = audit.append_event(complaint, action="submit", actor=actor, role=role,
+                                       now=now, to_state=complaint.state, payload=record,
+                                       first=True)
+            Clock.objects.bulk_create(started)
+            notifications.queue(complaint, event)
+        return Submitted(complaint, token, tuple(started))
+
+    return _with_unused_tracking_number(receive)
 
 
 def _check_attachments(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, Any]]:
@@ -217,11 +221,23 @@ def _reporter_fields(reporter: Mapping[str, Any] | None) -> dict[str, Any]:
     return fields
 
 
-def _unused_tracking_number() -> str:
-    while True:
+TRACKING_NUMBER_DRAWS = 3
+
+
+def _with_unused_tracking_number(receive: Callable[[str], Submitted]) -> Submitted:
+    """`receive` a complaint under a new tracking number. Numbers are drawn at random from
+    2.6e13 (complaints.identifiers), so two complaints almost never draw the same one: the
+    unique index refuses the second, whose transaction is rolled back and received again
+    under another number. Looking for the number first would cost every submission a read,
+    and two submissions could both find it free."""
+    for _draw in range(TRACKING_NUMBER_DRAWS - 1):
         number = new_tracking_number()
-        if not Complaint.objects.filter(tracking_number=number).exists():
-            return number
+        try:
+            return receive(number)
+        except IntegrityError:
+            if not Complaint.objects.filter(tracking_number=number).exists():
+                raise  # another constraint
+    return receive(new_tracking_number())
 
 
 def complaint_transition(

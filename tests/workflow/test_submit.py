@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError
 
 from complaints.defaults import create_default_standard
 from complaints.identifiers import hash_token, normalize_tracking_number
@@ -83,6 +84,51 @@ def test_complaint_pins_the_standard_in_force_when_received(world, submit):
     due = before.clocks.get(name="verify").due_at
     before.standard.clocks.filter(name="verify").update(duration=10)
     assert Clock.objects.get(complaint=before, name="verify").due_at == due
+
+
+def test_the_clocks_come_from_the_standard_in_force(world, submit):
+    newer = create_default_standard(world.service, effective_from=dt.date(2026, 3, 1),
+                                    version=2)
+    newer.clocks.filter(name="verify").update(duration=7)
+    # A third version, not yet in force on either day, must not be read.
+    later = create_default_standard(world.service, effective_from=dt.date(2027, 1, 1),
+                                    version=3)
+    later.clocks.filter(name="verify").update(duration=9)
+    before = submit(now=MONDAY_9_WIB).complaint
+    after = submit(now=dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)).complaint
+    verify = {c.complaint_id: c.duration for c in Clock.objects.filter(name="verify")}
+    assert (verify[before.pk], verify[after.pk]) == (3, 7)
+    assert (before.standard.version, after.standard.version) == (1, 2)
+
+
+def test_a_standard_without_clocks_pins_the_complaint_with_no_deadline(world, submit):
+    bare = create_default_standard(world.service, effective_from=dt.date(2026, 1, 1),
+                                   version=2)
+    bare.clocks.all().delete()
+    complaint = submit().complaint
+    assert complaint.standard == bare and not complaint.clocks.exists()
+
+
+def test_a_tracking_number_already_taken_is_drawn_again(submit, monkeypatch):
+    taken = submit().complaint
+    draws = iter([taken.tracking_number, "ABCDE-FGHJ2"])
+    monkeypatch.setattr("workflow.services.new_tracking_number", lambda: next(draws))
+    submitted = submit(title="Another")
+    assert submitted.complaint.tracking_number == "ABCDE-FGHJ2"
+    assert Complaint.objects.get(pk=taken.pk).title == taken.title
+    assert Complaint.objects.count() == 2
+    assert Event.objects.filter(complaint=submitted.complaint).count() == 1
+    assert Clock.objects.filter(complaint=submitted.complaint).count() == 3
+
+
+def test_drawing_taken_numbers_gives_up_after_three(submit, monkeypatch):
+    taken = submit().complaint
+    drawn = []
+    monkeypatch.setattr("workflow.services.new_tracking_number",
+                        lambda: drawn.append(1) or taken.tracking_number)
+    with pytest.raises(IntegrityError):
+        submit(title="Another")
+    assert len(drawn) == 3 and Complaint.objects.count() == 1
 
 
 def test_staff_intake_may_backdate_receipt_and_clocks_count_from_it(world, submit):
