@@ -60,7 +60,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("supervisor", "/staff/?tab=risk"),
     ("supervisor", "/staff/dasbor/"),
     ("ombudsman", "/staff/?tab=all"),
-    ("ombudsman", "/staff/?tab=all&page=500"),
+    ("ombudsman", "/staff/?tab=all&page=200"),  # the last a queue lists (QUEUE_LIMIT)
     ("ombudsman", "/staff/?tab=all&q=merdeka"),
     ("ombudsman", "/staff/?tab=all&sla_status=breached"),
     ("ombudsman", "/staff/dasbor/"),

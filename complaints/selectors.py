@@ -133,9 +133,15 @@ class OrderedKeys:
     "-" for descending), as a Paginator reads them: their count, and a page of them, by
     two statements of one compiled condition. The ORM compiled the filtered query once for
     each, and compiling the scope and filters cost more than running either statement
-    (docs/performance.md, finding 34)."""
+    (docs/performance.md, finding 34).
 
-    def __init__(self, queryset: QuerySet[Complaint], ordering: Iterable[str]) -> None:
+    They are counted up to `limit`, and listed as far: past it `more` is true. Counting a
+    scope of tens of thousands was half of a page that surveys it (finding 38); nobody
+    pages through more than `limit`, they narrow the filters."""
+
+    def __init__(self, queryset: QuerySet[Complaint], ordering: Iterable[str],
+                 limit: int) -> None:
+        self.limit, self.more = limit, False
         self.connection = connections[queryset.db]
         try:
             self.sql, self.params = narrow(queryset).order_by().query.sql_with_params()
@@ -149,7 +155,11 @@ class OrderedKeys:
     def count(self) -> int:
         if self.sql is None:
             return 0
-        return self._read(f"SELECT COUNT(*) FROM ({self.sql}) chosen", self.params)[0][0]
+        ((found,),) = self._read(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM ({self.sql}) chosen LIMIT %s) counted",
+            (*self.params, self.limit + 1))
+        self.more = found > self.limit
+        return min(found, self.limit)
 
     def __getitem__(self, cut: slice) -> list[int]:
         if self.sql is None or cut.stop <= cut.start:

@@ -81,6 +81,9 @@ from workflow.states import (
 )
 
 PAGE_SIZE = 50
+# How many complaints a queue counts and pages through (200 pages); past it the queue says
+# "more than" and asks for narrower filters (selectors.OrderedKeys).
+QUEUE_LIMIT = 10_000
 # Where dates typed into the queue's filters are read when the actor has no agency
 # (ombudsman, administrators): WIB, the zone of the national government.
 DEFAULT_ZONE = "Asia/Jakarta"
@@ -213,13 +216,13 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     with timezone.override(zone):
         valid = filterset.is_valid()
         complaints = filterset.qs if valid else Complaint.objects.none()
-    listing = Paginator(OrderedKeys(complaints, order.ordering()),
-                        PAGE_SIZE).get_page(request.GET.get("page"))
+    keys = OrderedKeys(complaints, order.ordering(), QUEUE_LIMIT)
+    listing = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page(request, actor, "staff/queue.html", {
         "tabs": tabs, "tab": tab, "filters": filterset.form, "order": order,
-        "listing": listing, "rows": queue_rows(list(listing), now),
+        "listing": listing, "more": keys.more, "rows": queue_rows(list(listing), now),
         "query": query.urlencode(), "now": now,
     }, status=200 if valid else 400)
 

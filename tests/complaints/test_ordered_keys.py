@@ -29,8 +29,8 @@ def test_count_and_pages_as_the_orm_has_them(queue, order, states):
     chosen = queue.filter(state__in=states) if states else queue
     ordering = QUEUE_ORDER[order]
     expected = list(narrow(chosen).order_by(*ordering).values_list("id", flat=True))
-    keys = OrderedKeys(chosen, ordering)
-    assert keys.count() == len(expected) == chosen.count()
+    keys = OrderedKeys(chosen, ordering, limit=1000)
+    assert keys.count() == len(expected) == chosen.count() and not keys.more
     for size in (1, 3, 50):
         pages = Paginator(keys, size)
         assert [key for number in pages.page_range for key in pages.page(number)] == expected
@@ -39,7 +39,22 @@ def test_count_and_pages_as_the_orm_has_them(queue, order, states):
 
 def test_nothing_to_choose_from(world, queue):
     for nothing in (queue.filter(state="nope"), Complaint.objects.none()):
-        keys = OrderedKeys(nothing, QUEUE_ORDER["urgency"])
+        keys = OrderedKeys(nothing, QUEUE_ORDER["urgency"], limit=1000)
         assert keys.count() == 0 and keys[0:50] == []
         page = Paginator(keys, 50).get_page(3)
         assert page.number == 1 and list(page) == []
+
+
+@pytest.mark.parametrize("order", QUEUE_ORDER)
+def test_counted_and_listed_up_to_the_limit(queue, order):
+    ordering = QUEUE_ORDER[order]
+    expected = list(narrow(queue).order_by(*ordering).values_list("id", flat=True))
+    assert len(expected) > 7
+    for limit in (7, len(expected) - 1):
+        keys = OrderedKeys(queue, ordering, limit=limit)
+        pages = Paginator(keys, 3)
+        assert pages.count == limit and keys.more
+        assert [key for number in pages.page_range for key in pages.page(number)] \
+            == expected[:limit]
+    exactly = OrderedKeys(queue, ordering, limit=len(expected))
+    assert exactly.count() == len(expected) and not exactly.more

@@ -290,6 +290,32 @@ class TestQueues:
         second = client.get(QUEUE, {"tab": "all", "state": "received", "page": 2})
         assert set(listed(first) + listed(second)) == set(numbers(*made))
 
+    @pytest.mark.parametrize(("language", "caption", "hint"), [
+        ("en", "All in my scope: more than 3 complaints",
+         "The pages list the first 3 complaints. Narrow the filters to find the others."),
+        ("id", "Semua dalam cakupan saya: lebih dari 3 pengaduan",
+         "Halaman-halaman ini memuat 3 pengaduan pertama. Persempit filter untuk menemukan "
+         "yang lain."),
+    ])
+    def test_a_queue_past_its_limit_lists_the_first_and_says_there_are_more(
+            self, world, as_persona, submit, monkeypatch, language, caption, hint):
+        monkeypatch.setattr(staff_views, "QUEUE_LIMIT", 3)
+        monkeypatch.setattr(staff_views, "PAGE_SIZE", 2)
+        made = [submit().complaint for _ in range(5)]
+        client = as_persona("coordinator")
+        pages = [client.get(QUEUE, {"tab": "all", "order": "newest", "page": number},
+                            HTTP_ACCEPT_LANGUAGE=language) for number in (1, 2, 3)]
+        body = pages[1].content.decode()
+        assert caption in body and hint in body
+        assert 'rel="next"' not in body  # the second page is the last one listed
+        newest_first = numbers(*reversed(made))
+        assert listed(pages[0]) + listed(pages[1]) == newest_first[:3]
+        assert listed(pages[2]) == listed(pages[1])  # past the last page: the last page
+        monkeypatch.setattr(staff_views, "QUEUE_LIMIT", 5)  # as many as there are
+        at_the_limit = client.get(QUEUE, {"tab": "all"}, HTTP_ACCEPT_LANGUAGE="en")
+        body = at_the_limit.content.decode()
+        assert "All in my scope: 5 complaints" in body and "Narrow the filters" not in body
+
     @pytest.mark.parametrize(("language", "words"), [
         ("en", ("Assigned", "Verification", "First response", "Statutory answer",
                 "Resolution", "Met", "On time", "Monday, 2 February 2026 09:00 WIB",

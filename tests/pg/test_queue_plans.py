@@ -22,6 +22,7 @@ from django.utils import timezone
 from complaints.filters import ComplaintFilterSet
 from complaints.models import Complaint
 from complaints.selectors import OrderedKeys, complaints_visible_to, narrow
+from complaints.views.staff import QUEUE_LIMIT
 from config.autovacuum import vacuum_after_new_rows
 from workflow.states import Role, State
 from workflow.stats import complaint_statistics
@@ -52,7 +53,7 @@ def test_the_agency_queue_index_covers_the_coordinators_page_and_count(world, su
     submit()
     scope = complaints_visible_to(world.actor(Role.COORDINATOR))
     filtered = ComplaintFilterSet(QueryDict(query), queryset=scope).qs
-    keys = OrderedKeys(filtered, ("next_due", "id"))  # as the staff queue reads them
+    keys = OrderedKeys(filtered, ("next_due", "id"), QUEUE_LIMIT)  # as the staff queue
     covered = index_columns("complaint_agency_queue")
     assert {"agency_id", "state", "next_due"} <= covered
     api_page = narrow(filtered).order_by("next_due", "id")[:51]  # as the API reads them
@@ -70,7 +71,7 @@ def test_the_assignee_queue_index_covers_the_officers_page_and_count(world, comp
     request.user = world.officer
     scope = complaints_visible_to(world.actor(Role.OFFICER))
     filtered = ComplaintFilterSet(QueryDict(query), queryset=scope, request=request).qs
-    keys = OrderedKeys(filtered, ("next_due", "id"))
+    keys = OrderedKeys(filtered, ("next_due", "id"), QUEUE_LIMIT)
     covered = index_columns("complaint_assignee_queue")
     assert {"assignee_id", "state", "next_due"} <= covered
     api_page = narrow(filtered).order_by("next_due", "id")[:51]  # as the API reads them
