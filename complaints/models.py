@@ -123,10 +123,15 @@ class Agency(models.Model):
         return root_path_of(self.path)
 
     @property
+    def lineage_ids(self) -> list[int]:
+        """Keys of this agency and every agency above it, top first: its path."""
+        return [int(pk) for pk in self.path.strip("/").split("/") if pk]
+
+    @property
     def lineage_paths(self) -> list[str]:
         """Paths of this agency and every agency above it, top first."""
-        ids = self.path.strip("/").split("/")
-        return ["/" + "/".join(ids[: i + 1]) + "/" for i in range(len(ids))]
+        ids = self.lineage_ids
+        return ["/" + "/".join(map(str, ids[: i + 1])) + "/" for i in range(len(ids))]
 
     def is_within(self, other: Agency) -> bool:
         """True when this agency is `other` or one of its units."""
@@ -136,10 +141,9 @@ class Agency(models.Model):
     def calendar(self) -> WorkCalendar:
         from workflow.calendar import WorkCalendar
 
-        # The agency and those above it are the keys in its path: no join to read them.
+        # By the keys in the agency's path: no join to the agencies to read them.
         overrides = HolidayOverride.objects.filter(
-            agency_id__in=[int(pk) for pk in self.path.strip("/").split("/") if pk],
-        ).values_list("date", "is_working_day")
+            agency_id__in=self.lineage_ids).values_list("date", "is_working_day")
         closed = {day for day, is_working in overrides if not is_working}
         working = {day for day, is_working in overrides if is_working}
         return WorkCalendar(
