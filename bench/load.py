@@ -4,7 +4,8 @@ requests round-robin until `seconds` have passed, or once through if the spec sa
 
 spec: {"port", "seconds", "ok": [statuses], "threads": [[{"method", "path", "headers",
 "body"}, …], …]}; "{n}" in a body becomes a number unique within the run. An item may name a
-"body_file" instead, whose bytes are sent as they are (a multipart upload).
+"body_file" instead, whose bytes are sent as they are (a multipart upload), and a "kind":
+the result then also gives each kind's answered requests and latencies.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import statistics
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     lock = threading.Lock()
     statuses: Counter[str] = Counter()
     latencies: list[float] = []
+    by_kind: defaultdict[str, list[float]] = defaultdict(list)
     start = threading.Barrier(len(spec["threads"]) + 1)
 
     def worker(items: list[dict[str, Any]]) -> None:
@@ -36,6 +38,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         files = {item["body_file"]: Path(item["body_file"]).read_bytes()
                  for item in items if "body_file" in item}
         mine: list[float] = []
+        mine_by_kind: defaultdict[str, list[float]] = defaultdict(list)
         seen: Counter[str] = Counter()
         start.wait()
         deadline = time.perf_counter() + deadline_after
@@ -57,10 +60,14 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             seen[str(answer.status)] += 1
             if answer.status in ok_statuses:
                 mine.append(answer.seconds)
+                if "kind" in item:
+                    mine_by_kind[item["kind"]].append(answer.seconds)
         client.close()
         with lock:
             statuses.update(seen)
             latencies.extend(mine)
+            for kind, seconds in mine_by_kind.items():
+                by_kind[kind].extend(seconds)
 
     threads = [threading.Thread(target=worker, args=(items,)) for items in spec["threads"]]
     for t in threads:
@@ -73,16 +80,20 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     ok = len(latencies)
     latencies.sort()
 
-    def pct(p: float) -> float | None:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else None
+    def pct(p: float, of: list[float] = latencies) -> float | None:
+        return of[min(len(of) - 1, int(p * len(of)))] if of else None
 
+    kinds = {kind: {"ok": len(seconds), "p50": statistics.median(seconds),
+                    "p95": pct(0.95, sorted(seconds))}
+             for kind, seconds in sorted(by_kind.items())}
     return {"seconds": elapsed, "requests": sum(statuses.values()), "ok": ok,
             "statuses": dict(statuses),
             "errors": {k: v for k, v in statuses.items()
                        if not (k.isdigit() and int(k) in ok_statuses)},
             "per_second": ok / elapsed if elapsed else 0.0,
             "p50": statistics.median(latencies) if latencies else None,
-            "p95": pct(0.95), "p99": pct(0.99), "max": latencies[-1] if latencies else None}
+            "p95": pct(0.95), "p99": pct(0.99), "max": latencies[-1] if latencies else None,
+            **({"kinds": kinds} if kinds else {})}
 
 
 if __name__ == "__main__":

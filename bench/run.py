@@ -41,7 +41,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="also fail (exit 3) when a timing or memory target is missed")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["queries", "latency", "feed", "exports", "statistics",
-                                 "attachments", "load", "actions", "pages", "sweep"],
+                                 "attachments", "load", "mix", "actions", "pages", "sweep"],
                         help="leave out a group of benchmarks (repeatable)")
     parser.add_argument("--db-rtt", type=float, default=0.0, metavar="MS",
                         help="the app servers' round trips to PostgreSQL take MS longer, as "
@@ -147,8 +147,28 @@ def signed_in(user: Any) -> str:
 
 
 def sessions(people: dict[str, Any]) -> dict[str, str]:
-    """A signed-in session for each staff subject."""
-    return {who: signed_in(people[who]) for who in ("officer", "coordinator")}
+    """A signed-in session for each staff subject, and the session of a citizen who opened
+    the measured complaint with its number and access code (checked: a session that may not
+    open it would be shown the lookup form, with 200 too)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.test import Client as DjangoClient
+    from django.utils.html import escape
+
+    from complaints.models import Complaint
+    from complaints.views.citizen import SESSION_COMPLAINTS
+
+    citizen = import_module(settings.SESSION_ENGINE).SessionStore()
+    citizen[SESSION_COMPLAINTS] = [people["detail"]]
+    citizen.create()
+    client = DjangoClient()
+    client.cookies[settings.SESSION_COOKIE_NAME] = citizen.session_key
+    page = client.get(f"/lacak/{people['detail']}/").content.decode()
+    if escape(Complaint.objects.get(tracking_number=people["detail"]).title) not in page:
+        raise BenchError("the citizen's session does not open the measured complaint")
+    return {**{who: signed_in(people[who]) for who in ("officer", "coordinator")},
+            "citizen": citizen.session_key}
 
 
 def officers_signed_in(agency: Any) -> tuple[list[str], int]:
@@ -334,6 +354,62 @@ def read_specs(people: dict[str, Any], cookies: dict[str, str], concurrency: int
             "pages": [mix(staff_pages(people, cookies))] * concurrency}
 
 
+# A peak hour's requests, per client and cycle of 20: staff working their queues and
+# complaints (half of them), acting on them and reading them through the API, citizens
+# filing and following complaints. Each is (kind, what it asks of the application, the
+# minimal view its baseline sends instead: a list of 50, one row, an insert, or nothing).
+MIX = (("officer queue", "officer", "officer"), ("complaint page", "detail", "detail"),
+       ("track page", "track", "detail"), ("coordinator queue", "coordinator", "coordinator"),
+       ("officer queue", "officer", "officer"), ("transition (API)", "reassign", "insert"),
+       ("complaint page", "detail", "detail"), ("submission form", "form", "coordinator"),
+       ("submission (API)", "submit", "insert"), ("track page", "track", "detail"),
+       ("officer queue", "officer", "officer"), ("API list", "api", "officer"),
+       ("complaint page", "detail", "detail"), ("home page", "home", "health"),
+       ("coordinator queue", "coordinator", "coordinator"), ("events (API)", "events", "detail"),
+       ("officer queue", "officer", "officer"), ("transition (API)", "reassign", "insert"),
+       ("track page", "track", "detail"), ("complaint page", "detail", "detail"))
+
+
+def mix_specs(people: dict[str, Any], cookies: dict[str, str], concurrency: int
+              ) -> dict[str, list[list[dict]]]:
+    """Each client goes through MIX, from its own place in it, a different complaint
+    reassigned in each cycle; its baseline sends each request's minimal view instead. Every
+    request takes gzip, as browsers and HTTP libraries do."""
+    gzip = {"Accept-Encoding": "gzip"}
+    loads = load_specs(people, concurrency)
+    citizen = {"Cookie": f"sessionid={cookies['citizen']}"}
+    ombudsman = {"Authorization": f"Token {people['tokens']['ombudsman']}"}
+    reads = {**staff_pages(people, cookies), **{
+        "track": (f"/lacak/{people['detail']}/", citizen),
+        "form": ("/ajukan/", {}), "home": ("/", {}),
+        "api": ("/api/v1/complaints/?assignee=me&state=assigned&state=responded"
+                "&page_size=50", {"Authorization": f"Token {people['tokens']['officer']}"}),
+        "events": (f"/api/v1/complaints/{people['detail']}/events/", ombudsman)}}
+    minimal = {**baselines(people), "health": ("/bench/health/", {})}
+    specs: dict[str, list[list[dict]]] = {"baselines": [], "mix": []}
+    for t in range(concurrency):
+        writes = {"submit": loads["submit"][t][0], "insert": loads["insert"][t][0]}
+        reassigns = loads["reassign"][t]
+        start = t * len(MIX) // concurrency
+        rotated = MIX[start:] + MIX[:start]
+        for spec, column, sources in (("mix", 1, reads), ("baselines", 2, minimal)):
+            items = []
+            for cycle in range(len(reassigns) // 2):
+                moves = iter(reassigns[2 * cycle:2 * cycle + 2])
+                for entry in rotated:
+                    what = entry[column]
+                    if what == "reassign":
+                        item = next(moves)
+                    elif what in writes:
+                        item = writes[what]
+                    else:
+                        path, headers = sources[what]
+                        item = {"method": "GET", "path": path, "headers": {**gzip, **headers}}
+                    items.append({**item, "kind": entry[0]})
+            specs[spec].append(items)
+    return specs
+
+
 def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, Any],
              cookies: dict[str, str], scale: Scale, total: int, log: Path) -> list[Result]:
     from bench.generate import conninfo
@@ -398,6 +474,13 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
                 {"baselines": [200], "pages": [200]}, "baselines",
                 {"pages": "staff pages over HTTP (queues of officer and coordinator, "
                           "a complaint)"}, limit=None))
+        if "mix" not in args.skip:
+            results += guarded("peak-hour mix", lambda: measure.throughput(
+                env, server.port, scale.load_seconds, scale.load_rounds,
+                mix_specs(people, cookies, scale.concurrency),
+                {"baselines": [200, 201], "mix": [200, 201]}, "baselines",
+                {"mix": "a peak hour's mix over HTTP (staff pages and actions, citizens, "
+                        "the API)"}, limit=None))
     finally:
         client.close()
         server.stop()
