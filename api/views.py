@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
@@ -45,6 +45,7 @@ from complaints.selectors import (
     complaint_with_places,
     complaints_visible_to,
     narrow,
+    standards_in_force,
 )
 from workflow import services
 from workflow.audit import verify_complaint
@@ -405,15 +406,20 @@ class ServiceListView(generics.ListAPIView):
     serializer_class = ServiceSerializer
     pagination_class = None
 
+    in_force: dict[int, ServiceStandard] = {}
+
     def get_queryset(self) -> QuerySet[Service]:
-        standards = ServiceStandard.objects.order_by("-effective_from", "-version") \
-            .prefetch_related("clocks", "tiers")
         return (Service.objects.filter(is_active=True).select_related("agency")
-                .prefetch_related(Prefetch("standards", queryset=standards))
                 .order_by("agency__path", "name"))
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services = list(self.get_queryset())
+        self.in_force = standards_in_force(services, timezone.now())
+        prefetch_related_objects(list(self.in_force.values()), "clocks", "tiers")
+        return Response(self.get_serializer(services, many=True).data)
+
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "now": timezone.now()}
+        return {**super().get_serializer_context(), "in_force": self.in_force}
 
     @extend_schema(summary="Services with the standard in force and its clock targets",
                    responses={200: ServiceSerializer(many=True), 401: ERROR})

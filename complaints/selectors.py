@@ -19,9 +19,18 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from complaints.identifiers import normalize_tracking_number, token_matches
-from complaints.models import NO_DEADLINE, Agency, Complaint, Membership, Service, Visibility
+from complaints.models import (
+    NO_DEADLINE,
+    Agency,
+    Complaint,
+    Membership,
+    Service,
+    ServiceStandard,
+    Visibility,
+)
 from workflow.clocks import counts_for_next_due
 from workflow.models import CLOCK_STATUS, Clock, Event
 from workflow.permissions import GRANTS_READ, Actor, Grant, grants_of
@@ -297,6 +306,24 @@ def service_choices(roots: Iterable[str] | None) -> list[ServiceChoice]:
             f"JOIN {quote(Agency._meta.db_table)} a ON a.id = s.agency_id {where} "
             f"ORDER BY a.path, s.name", params)
         return [ServiceChoice(*row) for row in cursor.fetchall()]
+
+
+def standards_in_force(services: Sequence[Service], now: dt.datetime
+                       ) -> dict[int, ServiceStandard]:
+    """The standard version in force at `now` for each of `services` (read with their
+    agencies), by service key: the newest already effective on that day at the service's
+    agency, as `Service.standard_on` finds it for one. A service with none is left out.
+
+    One query for every version of them; prefetching the versions per service cost the
+    ORM several times more than reading them (docs/performance.md, finding 39)."""
+    agencies = {service.pk: service.agency for service in services}
+    found: dict[int, ServiceStandard] = {}
+    for standard in (ServiceStandard.objects.filter(service__in=list(agencies))
+                     .order_by("-effective_from", "-version")):
+        today = timezone.localtime(now, agencies[standard.service_id].zone).date()
+        if standard.service_id not in found and standard.effective_from <= today:
+            found[standard.service_id] = standard
+    return found
 
 
 def page_with_relations(keys: list[int]) -> list[Complaint]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +26,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from api.serializers import current_standard
 from api.throttles import CitizenThrottle
 from complaints.forms.citizen import (
     ACTION_FORMS,
@@ -45,7 +44,12 @@ from complaints.models import (
     Service,
     ServiceStandard,
 )
-from complaints.selectors import complaint_for_citizen, complaint_for_page, events_in_order
+from complaints.selectors import (
+    complaint_for_citizen,
+    complaint_for_page,
+    events_in_order,
+    standards_in_force,
+)
 from complaints.templatetags.aduan import local_date, state_label
 from workflow import calendar
 from workflow.errors import InvalidInput, NotPermitted, TransitionNotAllowed, WorkflowError
@@ -165,12 +169,10 @@ def standard_view(service: Service, standard: ServiceStandard) -> StandardView:
 
 def _services_offered(now: dt.datetime) -> list[tuple[Service, ServiceStandard]]:
     """Every active service with a standard in force today, with that standard."""
-    standards = ServiceStandard.objects.order_by("-effective_from", "-version")
-    services = (Service.objects.filter(is_active=True, agency__is_active=True)
-                .select_related("agency").order_by("agency__path", "name")
-                .prefetch_related(Prefetch("standards", queryset=standards)))
-    return [(service, standard) for service in services
-            if (standard := current_standard(service, now)) is not None]
+    services = list(Service.objects.filter(is_active=True, agency__is_active=True)
+                    .select_related("agency").order_by("agency__path", "name"))
+    in_force = standards_in_force(services, now)
+    return [(service, in_force[service.pk]) for service in services if service.pk in in_force]
 
 
 def _standard_views(offered: list[tuple[Service, ServiceStandard]]) -> list[StandardView]:
