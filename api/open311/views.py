@@ -33,7 +33,7 @@ from api.open311.renderers import (
     Open311XMLRenderer,
 )
 from api.open311.representation import (
-    request_item,
+    request_items,
     service_definition,
     service_item,
     service_notice,
@@ -155,7 +155,7 @@ class RequestsView(Open311View):
                 statuses=params.statuses(query), received_from=span.start,
                 received_to=span.end,
             )
-        items = [request_item(c) for c in requests[: params.MAX_RESULTS]]
+        items = request_items(requests[: params.MAX_RESULTS])
         return Response(Document("service_requests", items))
 
     def post(self, request: Request, format: str) -> Response:
@@ -165,7 +165,8 @@ class RequestsView(Open311View):
         complaint = submitted.complaint
         created = {
             "service_request_id": complaint.tracking_number,
-            "service_notice": service_notice(complaint.standard),
+            "service_notice": service_notice(complaint.standard,
+                                             complaint.standard.clocks.all()),
             "account_id": None,
             # Not in the specification: the secret that opens Aduan's own tracking of this
             # complaint. Shown once; only its hash is stored.
@@ -187,7 +188,7 @@ def _public_request(reference: str) -> Complaint:
 class RequestDetailView(Open311View):
     def get(self, request: Request, service_request_id: str, format: str) -> Response:
         complaint = _public_request(service_request_id)
-        return Response(Document("service_requests", [request_item(complaint)]))
+        return Response(Document("service_requests", request_items([complaint])))
 
 
 class TokenView(Open311View):

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.open311 import params
-from complaints.models import Visibility
+from complaints.models import ServiceStandard, Visibility
 from tests.api.test_open311 import (  # noqa: F401  (fixtures)
     BASE,
     REQUEST_FIELDS,
@@ -96,6 +96,25 @@ def test_fields_are_those_of_the_specification_example_in_both_formats(
     assert root.tag == "service_requests" and [r.tag for r in root] == ["request"]
     assert [c.tag for c in root[0]] == REQUEST_FIELDS
     assert xml_records(root) == as_xml_records(json_body)
+
+
+def test_each_request_carries_the_notice_of_the_standard_version_it_pinned(
+        open311, world, submit, next_day):
+    # The list writes each version's notice once: requests of another version get theirs.
+    bylaw = ServiceStandard.objects.get(service=world.other_service)
+    bylaw.legal_reference = "Perwali Kendari 7/2021"
+    bylaw.save()
+    bylaw.clocks.filter(name=ClockName.VERIFY).update(duration=2)
+    numbers = [submit(service=service).complaint.tracking_number
+               for service in (world.service, world.other_service, world.service)]
+
+    notices = {item["service_request_id"]: item["service_notice"] for item in listed(open311)}
+
+    assert [notices[n] for n in numbers] == [
+        NOTICE,
+        "Verification within 2 working days; a first answer within 14 calendar days; "
+        "resolution within 60 calendar days (Perwali Kendari 7/2021).",
+        NOTICE]
 
 
 def test_ids_and_codes_are_strings_and_times_carry_the_offset(open311, world, submit, next_day):
