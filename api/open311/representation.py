@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.open311.selectors import EXPECTED_CLOCKS
 from complaints.models import ClockPolicy, Complaint, Service, ServiceStandard
 from workflow.states import ClockName, ClosureReason, RejectionReason, State
 
@@ -89,22 +88,12 @@ def _request_item(complaint: Complaint, notice: str | None) -> dict[str, Any]:
 
 
 def expected_at(complaint: Complaint) -> dt.datetime | None:
-    """The deadline the citizen is waiting on: the open first_response clock, else the open
-    verify clock, else the open resolution clock; none once the complaint is closed.
-
-    An open clock may be paused (waiting for the citizen); its deadline is then the one that
-    stood when it paused, and moves later by the paused time when the citizen answers.
-    """
+    """The deadline the citizen is waiting on (selectors.public_requests): the open
+    first_response clock, else the open verify clock, else the open resolution clock; none
+    once the complaint is closed."""
     if complaint.state == State.CLOSED:
         return None
-    clocks = getattr(complaint, "open311_clocks", None)
-    if clocks is None:
-        clocks = list(complaint.clocks.filter(stopped_at__isnull=True, name__in=EXPECTED_CLOCKS))
-    by_name = {clock.name: clock for clock in sorted(clocks, key=lambda c: c.cycle)}
-    for name in EXPECTED_CLOCKS:
-        if name in by_name:
-            return by_name[name].due_at
-    return None
+    return complaint.open311_expected  # type: ignore[attr-defined]
 
 
 def status_notes(complaint: Complaint) -> str:

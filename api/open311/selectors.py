@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Case, OuterRef, QuerySet, Subquery, Value, When
 
 from complaints.models import Complaint, Service
 from complaints.selectors import public_complaints
@@ -28,21 +28,28 @@ def active_services() -> QuerySet[Service]:
 
 
 def public_requests() -> QuerySet[Complaint]:
-    """Every public complaint, with its service, agency, pinned standard, open deadline
-    clocks and the time of its last change: two queries for any number (the standards'
-    clocks are read once per version by representation.request_items)."""
+    """Every public complaint, with its service, agency, pinned standard, the time of its
+    last change and the deadline the citizen waits on (`open311_expected`: of its open
+    EXPECTED_CLOCKS, the first by that order, its latest cycle): one query for any number
+    (the standards' clocks are read once per version by representation.request_items).
+
+    A paused clock keeps the deadline that stood when it paused, which moves later by the
+    paused time when the citizen answers."""
     last_change = (
         Event.objects.filter(complaint=OuterRef("pk"), action__in=CHANGE_ACTIONS)
         .order_by("-seq").values("occurred_at")[:1]
     )
-    open_clocks = Clock.objects.filter(stopped_at__isnull=True, name__in=EXPECTED_CLOCKS)
+    preference = Case(*(When(name=name, then=Value(rank))
+                        for rank, name in enumerate(EXPECTED_CLOCKS)))
+    expected = (
+        Clock.objects.filter(complaint=OuterRef("pk"), stopped_at__isnull=True,
+                             name__in=EXPECTED_CLOCKS)
+        .order_by(preference, "-cycle").values("due_at")[:1]
+    )
     return (
         public_complaints()
         .select_related("service", "agency", "unit", "standard")
-        .prefetch_related(
-            Prefetch("clocks", queryset=open_clocks, to_attr="open311_clocks"),
-        )
-        .annotate(last_change_at=Subquery(last_change))
+        .annotate(last_change_at=Subquery(last_change), open311_expected=Subquery(expected))
     )
 
 

@@ -423,10 +423,10 @@ def test_query_count_does_not_grow_with_the_results(open311, world, submit, comp
     for _ in range(17):
         submit()
 
-    # 1: the complaints with service, agency, unit, standard and last change (a subquery);
-    # 2: their open deadline clocks; 3: the clock policies of their pinned standards.
-    with django_assert_max_num_queries(3):
+    # 1: the complaints with service, agency, unit, standard, last change and the deadline
+    # awaited (two subqueries); 2: the clock policies of their pinned standards.
+    with django_assert_max_num_queries(2):
         assert len(listed(open311)) == 20
     with CaptureQueriesContext(connection) as twenty:
         listed(open311)
-    assert len(twenty) == len(three) == 3
+    assert len(twenty) == len(three) == 2
