@@ -451,6 +451,25 @@ def throughput(env: dict[str, str], port: int, seconds: float, rounds: int,
     return results
 
 
+def beyond_capacity(env: dict[str, str], port: int, seconds: float, name: str, rate: float,
+                    loads: dict[int, list[list[dict[str, Any]]]]) -> list[Result]:
+    """Each load, sent by more clients than the servers answer at once: its rate against
+    `rate` (the same requests' rate from fewer clients) and how long its requests wait. A
+    request refused, failed or timed out is an error."""
+    results = []
+    for clients, threads in loads.items():
+        run = load(env, {"port": port, "seconds": seconds, "ok": [200, 201], "threads": threads})
+        errors = sum(run["errors"].values())
+        waits = ", ".join(f"{p} {run[p] * 1000:.0f} ms" for p in ("p50", "p95", "p99")
+                          if run[p] is not None)
+        results.append(Result(f"{name}, {clients} clients", run["per_second"], rate, "req/s",
+                              ratio(run["per_second"], rate), f"reported ({waits})", None,
+                              error=f"{errors} failed requests ({run['errors']})"
+                              if errors else None,
+                              details={"run": run, "clients": clients}))
+    return results
+
+
 # --- the sweeper ---------------------------------------------------------------------------
 
 def sweep_pass(env: dict[str, str], due: int) -> dict[str, Any]:

@@ -475,12 +475,22 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
                 {"pages": "staff pages over HTTP (queues of officer and coordinator, "
                           "a complaint)"}, limit=None))
         if "mix" not in args.skip:
-            results += guarded("peak-hour mix", lambda: measure.throughput(
+            name = "a peak hour's mix over HTTP (staff pages and actions, citizens, the API)"
+            mixed = guarded("peak-hour mix", lambda: measure.throughput(
                 env, server.port, scale.load_seconds, scale.load_rounds,
                 mix_specs(people, cookies, scale.concurrency),
-                {"baselines": [200, 201], "mix": [200, 201]}, "baselines",
-                {"mix": "a peak hour's mix over HTTP (staff pages and actions, citizens, "
-                        "the API)"}, limit=None))
+                {"baselines": [200, 201], "mix": [200, 201]}, "baselines", {"mix": name},
+                limit=None))
+            results += mixed
+            if mixed and mixed[0].measured and not mixed[0].error:
+                # Four and sixteen times the clients: the rate should hold and the waits grow,
+                # without a request refused (docs/performance.md, finding 41).
+                results += guarded("peak-hour mix beyond capacity", lambda: (
+                    measure.beyond_capacity(
+                        env, server.port, scale.load_seconds, "the same mix",
+                        mixed[0].measured, {n: mix_specs(people, cookies, n)["mix"]
+                                            for n in (4 * scale.concurrency,
+                                                      16 * scale.concurrency)})))
     finally:
         client.close()
         server.stop()
