@@ -30,8 +30,9 @@ def active_services() -> QuerySet[Service]:
 def public_requests() -> QuerySet[Complaint]:
     """Every public complaint, with its service, agency, pinned standard, the time of its
     last change and the deadline the citizen waits on (`open311_expected`: of its open
-    EXPECTED_CLOCKS, the first by that order, its latest cycle): one query for any number
-    (the standards' clocks are read once per version by representation.request_items).
+    EXPECTED_CLOCKS, the first by that order; the workflow runs one cycle of a clock at a
+    time, and the latest cycle first only makes the choice certain): one query for any
+    number (the standards' clocks are read once per version by representation.request_items).
 
     A paused clock keeps the deadline that stood when it paused, which moves later by the
     paused time when the citizen answers."""
