@@ -197,10 +197,12 @@ class Service(models.Model):
 
     def standard_on(self, day: dt.date) -> ServiceStandard | None:
         """The standard version in force on `day`: the latest one already effective."""
-        return (
-            self.standards.filter(effective_from__lte=day).order_by("-effective_from", "-version")
-            .first()
-        )
+        return self.standards.filter(effective_from__lte=day).order_by(*LATEST_FIRST).first()
+
+
+# The order in which a service's standard versions take over: the later effective date, and
+# of one day the higher version. The first already effective is the one in force.
+LATEST_FIRST = ("-effective_from", "-version")
 
 
 class ServiceStandard(models.Model):

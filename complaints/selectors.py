@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from complaints.identifiers import normalize_tracking_number, token_matches
 from complaints.models import (
+    LATEST_FIRST,
     NO_DEADLINE,
     Agency,
     Complaint,
@@ -319,7 +320,7 @@ def standards_in_force(services: Sequence[Service], now: dt.datetime
     agencies = {service.pk: service.agency for service in services}
     found: dict[int, ServiceStandard] = {}
     for standard in (ServiceStandard.objects.filter(service__in=list(agencies))
-                     .order_by("-effective_from", "-version")):
+                     .order_by(*LATEST_FIRST)):
         today = timezone.localtime(now, agencies[standard.service_id].zone).date()
         if standard.service_id not in found and standard.effective_from <= today:
             found[standard.service_id] = standard
