@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from complaints.attachments import KINDS as ATTACHMENT_KINDS
 from complaints.forms.citizen import RATING_CHOICES
 from complaints.identifiers import normalize_tracking_number
 from complaints.models import (
+    LATEST_FIRST,
     Agency,
     Attachment,
     ClockPolicy,
@@ -199,10 +200,12 @@ class ServiceAdmin(admin.ModelAdmin):
     inlines = (ServiceStandardInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Service]:
-        today = timezone.localdate()
-        return super().get_queryset(request).annotate(
-            in_force=Max("standards__version", filter=Q(standards__effective_from__lte=today))
-        )
+        # The version a submission today pins (Service.standard_on), not the highest number
+        # already effective: a version may be dated back before one published earlier.
+        in_force = (ServiceStandard.objects
+                    .filter(service=OuterRef("pk"), effective_from__lte=timezone.localdate())
+                    .order_by(*LATEST_FIRST).values("version")[:1])
+        return super().get_queryset(request).annotate(in_force=Subquery(in_force))
 
     @admin.display(description=_("standard in force"), ordering="in_force")
     def version_in_force(self, service: Service) -> str:

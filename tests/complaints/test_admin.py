@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api.models import ApiToken
+from complaints.defaults import create_default_standard
 from complaints.models import (
     Attachment,
     Complaint,
@@ -311,6 +312,19 @@ def test_retry_puts_dead_letters_back_in_the_outbox(as_administrator, submit):
     assert dead.status == Notification.Status.PENDING and dead.next_attempt_at >= before
     assert dead.attempts == 0  # the full back-off again
     assert sent.status == Notification.Status.SENT and sent.next_attempt_at == long_ago
+
+
+def test_the_service_list_shows_the_version_a_submission_pins(as_administrator, world):
+    # v2 corrects the rules and is dated back before v1: v1 took over later, and is in force.
+    world.service.standards.filter(version=1).update(effective_from=dt.date(2021, 6, 1))
+    create_default_standard(world.service, effective_from=dt.date(2021, 1, 1), version=2)
+    pinned = world.service.standard_on(timezone.localdate())
+
+    page = as_administrator.get(admin_url("complaints.service", "changelist"))
+
+    row = next(line for line in page.content.decode().split("<tr") if "KTP elektronik" in line)
+    assert pinned.version == 1
+    assert '<td class="field-version_in_force">v1</td>' in row
 
 
 def test_a_standard_pinned_by_complaints_is_frozen(as_administrator, submit, world):
