@@ -430,3 +430,7 @@ def test_query_count_does_not_grow_with_the_results(open311, world, submit, comp
     with CaptureQueriesContext(connection) as twenty:
         listed(open311)
     assert len(twenty) == len(three) == 2
+    # With service codes, one more first: their keys.
+    with CaptureQueriesContext(connection) as by_service:
+        assert len(listed(open311, "?service_code=ktp-el,parkir")) == 20
+    assert len(by_service) == 3
