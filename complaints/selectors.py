@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -325,6 +326,19 @@ def standards_in_force(services: Sequence[Service], now: dt.datetime
         if standard.service_id not in found and standard.effective_from <= today:
             found[standard.service_id] = standard
     return found
+
+
+# The catalogue of services with their standards in force, as the citizen's form and the
+# API's services list write it, is the same for everyone and costly to write (findings 17
+# and 43 of docs/performance.md). Each keeps it this long under catalogue_key of its
+# (service, standard in force) pairs: a service or version added, withdrawn or coming into
+# force changes the key and shows at once; an edit that keeps them (a service renamed, a
+# standard no complaint has pinned yet corrected) shows within this time.
+CATALOGUE_SECONDS = 60
+
+
+def catalogue_key(pairs: Iterable[tuple[int, int | None]]) -> str:
+    return hashlib.sha256(repr(list(pairs)).encode()).hexdigest()
 
 
 def page_with_relations(keys: list[int]) -> list[Complaint]:

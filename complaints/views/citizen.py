@@ -9,7 +9,6 @@ complaint; nothing about a complaint is shown to a session that may not.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +44,8 @@ from complaints.models import (
     ServiceStandard,
 )
 from complaints.selectors import (
+    CATALOGUE_SECONDS,
+    catalogue_key,
     complaint_for_citizen,
     complaint_for_page,
     events_in_order,
@@ -181,19 +182,6 @@ def _standard_views(offered: list[tuple[Service, ServiceStandard]]) -> list[Stan
     return [standard_view(service, standard) for service, standard in offered]
 
 
-# The form's list of every service's standard is the same page for everyone, and building
-# it was four fifths of the form's time at 300 services (docs/performance.md, finding 17).
-# It is kept this long per language and per set of (service, standard in force), so a
-# service or version added or withdrawn shows at once, and an edit (a service renamed, a
-# standard that no complaint has pinned yet) within this time.
-STANDARDS_SECONDS = 60
-
-
-def _standards_key(offered: list[tuple[Service, ServiceStandard]]) -> str:
-    pairs = [(service.pk, standard.pk) for service, standard in offered]
-    return hashlib.sha256(repr(pairs).encode()).hexdigest()
-
-
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -228,8 +216,9 @@ def submit(request: HttpRequest) -> HttpResponse:
         "form": form,
         # Called by the template only when the list is not in the cache.
         "standards": lambda: _standard_views(offered),
-        "standards_key": _standards_key(offered),
-        "standards_seconds": STANDARDS_SECONDS,
+        "standards_key": catalogue_key((service.pk, standard.pk)
+                                      for service, standard in offered),
+        "standards_seconds": CATALOGUE_SECONDS,
         "selected": next(iter(_standard_views(chosen)), None),
         "limits": attachment_limits(),
         "files_dropped": status == 400 and bool(request.FILES),

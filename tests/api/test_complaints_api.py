@@ -13,6 +13,7 @@ from django.db import connection
 from api import serializers
 from complaints.defaults import create_default_standard
 from complaints.models import Service
+from complaints.selectors import CATALOGUE_SECONDS
 from tests.api.conftest import error_code
 from tests.conftest import MONDAY_9_WIB, valid_payload
 from workflow.services import complaint_transition
@@ -395,6 +396,25 @@ class TestServicesAndSchema:
         assert len(response.json()) == services
         assert all(s["standard"]["clocks"] for s in response.json())
         assert len(built) == 1
+
+    def test_the_list_is_kept_a_minute_and_a_new_version_shows_at_once(
+            self, world, api, django_assert_num_queries):
+        """Kept as the citizen's form keeps its list (selectors.CATALOGUE_SECONDS)."""
+        def ktp() -> dict:
+            return next(s for s in api.get("/api/v1/services/").json() if s["code"] == "ktp-el")
+
+        with time_machine.travel(MONDAY_9_WIB, tick=False) as traveller:
+            first = api.get("/api/v1/services/").json()
+            Service.objects.filter(pk=world.service.pk).update(name="KTP-el")
+            with django_assert_num_queries(2):  # the services and their versions, no more
+                assert api.get("/api/v1/services/").json() == first
+            traveller.shift(CATALOGUE_SECONDS - 1)
+            assert ktp()["name"] == "KTP elektronik"
+            traveller.shift(1)
+            assert ktp()["name"] == "KTP-el"
+            create_default_standard(world.service, effective_from=MONDAY_9_WIB.date(),
+                                    version=2)
+            assert ktp()["standard"]["version"] == 2
 
     def test_schema_is_valid_and_documents_every_endpoint(self, db, tmp_path):
         call_command("spectacular", "--validate", "--fail-on-warn",
