@@ -412,8 +412,7 @@ class ServiceListView(generics.ListAPIView):
     in_force: dict[int, ServiceStandard] = {}
 
     def get_queryset(self) -> QuerySet[Service]:
-        return (Service.objects.filter(is_active=True).select_related("agency")
-                .order_by("agency__path", "name"))
+        return Service.objects.taking_complaints().order_by("agency__path", "name")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Kept as the citizen's form keeps its list (selectors.CATALOGUE_SECONDS): writing

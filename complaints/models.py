@@ -178,6 +178,13 @@ class HolidayOverride(models.Model):
         return f"{self.date} {self.description}"
 
 
+class ServiceQuerySet(models.QuerySet["Service"]):
+    def taking_complaints(self) -> ServiceQuerySet:
+        """Services a complaint can be submitted or referred to: active, of an active
+        agency; with their agencies."""
+        return self.filter(is_active=True, agency__is_active=True).select_related("agency")
+
+
 class Service(models.Model):
     """A public service an agency provides, with its published service standard."""
 
@@ -189,11 +196,17 @@ class Service(models.Model):
     keywords = models.CharField(max_length=300, blank=True)
     is_active = models.BooleanField(default=True)
 
+    objects = ServiceQuerySet.as_manager()
+
     class Meta:
         ordering = ["agency__path", "name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def takes_complaints(self) -> bool:
+        return self.is_active and self.agency.is_active
 
     def standard_on(self, day: dt.date) -> ServiceStandard | None:
         """The standard version in force on `day`: the latest one already effective."""

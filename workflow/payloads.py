@@ -196,8 +196,7 @@ def refer(payload: Mapping[str, Any], complaint: Complaint) -> Validated:
     service_ref = payload.get("service")
     if service_ref:
         # A receiving agency in this system: the complaint continues there, linked.
-        service = _lookup(Service.objects.filter(is_active=True).select_related("agency"),
-                          service_ref)
+        service = _lookup(Service.objects.taking_complaints(), service_ref)
         if service is None or service.agency.path.startswith(complaint.agency.root_path):
             raise InvalidInput(_("service must be a service of another agency in Aduan."),
                                errors={"service": "not a service of another agency"})

@@ -82,7 +82,7 @@ def complaint_submit(
     received_at = _received_at(role, received_at, now)
     fields = _submission_fields(title, description, visibility, location_text, latitude,
                                 longitude)
-    if not service.is_active:
+    if not service.takes_complaints:
         raise InvalidInput(_("This service no longer takes complaints."),
                            errors={"service": "inactive"})
     standard = service.standard_on(timezone.localtime(received_at, service.agency.zone).date())

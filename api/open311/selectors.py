@@ -24,7 +24,7 @@ CHANGE_ACTIONS = ("submit", *Action.values)
 
 
 def active_services() -> QuerySet[Service]:
-    return Service.objects.filter(is_active=True).select_related("agency")
+    return Service.objects.taking_complaints()
 
 
 def public_requests() -> QuerySet[Complaint]:

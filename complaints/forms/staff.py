@@ -222,9 +222,9 @@ class ReferForm(ActionForm):
 
     def __init__(self, complaint: Complaint, *args: Any, **kwargs: Any) -> None:
         super().__init__(complaint, *args, **kwargs)
-        services = (Service.objects.filter(is_active=True)
+        services = (Service.objects.taking_complaints()
                     .exclude(agency__path__startswith=complaint.agency.root_path)
-                    .select_related("agency").order_by("agency__path", "name"))
+                    .order_by("agency__path", "name"))
         groups: dict[str, list[tuple[str, str]]] = {}
         for service in services:
             groups.setdefault(service.agency.name, []).append((str(service.pk), service.name))

@@ -375,7 +375,7 @@ def intake(request: HttpRequest, actor: Actor) -> HttpResponse:
     recorded = request.GET.get("recorded")
     if request.method == "GET" and recorded:
         return intake_result(request, actor, recorded)
-    services = (Service.objects.filter(is_active=True).select_related("agency")
+    services = (Service.objects.taking_complaints()
                 .filter(roots_of(actor, (Role.COORDINATOR, Role.OFFICER)))
                 .order_by("agency__path", "name"))
     zone = next((s.agency.time_zone for s in services), DEFAULT_ZONE)

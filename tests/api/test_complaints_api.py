@@ -12,7 +12,7 @@ from django.db import connection
 
 from api import serializers
 from complaints.defaults import create_default_standard
-from complaints.models import Service
+from complaints.models import Agency, Service
 from complaints.selectors import CATALOGUE_SECONDS
 from tests.api.conftest import error_code
 from tests.conftest import MONDAY_9_WIB, valid_payload
@@ -396,6 +396,13 @@ class TestServicesAndSchema:
         assert len(response.json()) == services
         assert all(s["standard"]["clocks"] for s in response.json())
         assert len(built) == 1
+
+    def test_only_services_that_take_complaints_are_listed(self, world, api):
+        Service.objects.filter(pk=world.service.pk).update(is_active=False)
+        assert [s["code"] for s in api.get("/api/v1/services/").json()] == ["parkir"]
+        Service.objects.filter(pk=world.service.pk).update(is_active=True)
+        Agency.objects.filter(pk=world.other_agency.pk).update(is_active=False)
+        assert [s["code"] for s in api.get("/api/v1/services/").json()] == ["ktp-el"]
 
     def test_the_list_is_kept_a_minute_and_a_new_version_shows_at_once(
             self, world, api, django_assert_num_queries):

@@ -17,7 +17,7 @@ from django.test import Client
 
 from api.models import ApiToken
 from complaints.defaults import create_default_standard
-from complaints.models import Service, ServiceStandard
+from complaints.models import Agency, Service, ServiceStandard
 
 BASE = "/open311/v2"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -154,6 +154,9 @@ def catalogue(world):
         keywords="ktp, e-ktp, identitas")
     Service.objects.create(agency=world.agency, code="akta-lahir", name="Akta kelahiran",
                            is_active=False)
+    # An active service of an agency withdrawn from Aduan takes no complaints either.
+    closed = Agency.objects.create(code="dinas-lama", name="Dinas Lama", is_active=False)
+    Service.objects.create(agency=closed, code="izin-lama", name="Izin lama")
     return world
 
 
@@ -210,7 +213,8 @@ def test_service_definition_has_no_attributes(open311, world):
     assert list(root.find("attributes")) == []
 
 
-@pytest.mark.parametrize("code", ["unknown", "akta-lahir", "ktp%00el", "a" * 500, "%FF%FE"])
+@pytest.mark.parametrize("code", ["unknown", "akta-lahir", "izin-lama", "ktp%00el", "a" * 500,
+                                  "%FF%FE"])
 def test_unknown_or_inactive_service_definition_is_404(open311, catalogue, code):
     for fmt in ("json", "xml"):
         assert_error(open311.get(f"{BASE}/services/{code}.{fmt}"), 404,

@@ -260,8 +260,10 @@ def test_bad_submissions_are_error_lists_in_both_formats(open311, world, body, h
     assert not Complaint.objects.exists()
 
 
-def test_an_inactive_service_takes_no_complaints(open311, world):
-    Service.objects.filter(pk=world.service.pk).update(is_active=False)
+@pytest.mark.parametrize("withdrawn", ["service", "agency"])
+def test_an_inactive_service_takes_no_complaints(open311, world, withdrawn):
+    target = world.service if withdrawn == "service" else world.agency
+    type(target).objects.filter(pk=target.pk).update(is_active=False)
 
     assert_error(open311.post(f"{BASE}/requests.json", minimal()), 400,
                  "This service no longer takes complaints.")

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from complaints.models import Complaint, Feedback
+from complaints.models import Agency, Complaint, Feedback
 from tests.conftest import MONDAY_9_WIB, valid_payload
 from workflow.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from workflow.models import Event, Notification
@@ -195,6 +195,17 @@ def test_referral_to_a_service_of_the_same_agency_is_refused(world, complaint_in
     with pytest.raises(InvalidInput):
         act(world, complaint_in(State.RECEIVED), Action.REFER, Role.COORDINATOR,
             {"service": "ktp-el"})
+
+
+def test_referral_to_a_service_of_an_agency_withdrawn_is_refused(world, complaint_in):
+    complaint = complaint_in(State.RECEIVED)
+    Agency.objects.filter(pk=world.other_agency.pk).update(is_active=False)
+    with pytest.raises(InvalidInput) as error:
+        act(world, complaint, Action.REFER, Role.COORDINATOR, {"service": "parkir"})
+    assert error.value.errors == {"service": "not a service of another agency"}
+    Agency.objects.filter(pk=world.other_agency.pk).update(is_active=True)
+    assert act(world, complaint, Action.REFER, Role.COORDINATOR,
+               {"service": "parkir"}).referred_to.service.code == "parkir"
 
 
 def test_not_allowed_now_lists_what_the_actor_can_do(world, complaint_in):

@@ -183,6 +183,18 @@ def test_service_without_a_standard_in_force_refuses_complaints(world, submit):
     assert error.value.errors == {"service": "no standard in force"}
 
 
+@pytest.mark.parametrize("withdrawn", ["service", "agency"])
+def test_a_service_or_its_agency_withdrawn_takes_no_complaints(world, submit, withdrawn):
+    target = world.service if withdrawn == "service" else world.agency
+    type(target).objects.filter(pk=target.pk).update(is_active=False)
+    world.service.refresh_from_db()
+    world.service.agency.refresh_from_db()
+    with pytest.raises(InvalidInput) as error:
+        submit()
+    assert error.value.errors == {"service": "inactive"}
+    assert not Complaint.objects.exists()
+
+
 def test_citizen_actor_is_bound_to_one_complaint(submit):
     first, second = submit().complaint, submit().complaint
     assert Actor.citizen(first).complaint_id == first.pk != second.pk
