@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 
 from api.models import ApiToken
 from api.open311.submission import title_from
-from complaints.models import Channel, Complaint, Reporter, Service, Visibility
+from complaints.models import Channel, Complaint, Reporter, Visibility
 from complaints.selectors import complaint_for_citizen
 from tests.api.test_open311 import (  # noqa: F401  (fixtures)
     BASE,
