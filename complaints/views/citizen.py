@@ -169,7 +169,7 @@ def standard_view(service: Service, standard: ServiceStandard) -> StandardView:
 
 
 def _services_offered(now: dt.datetime) -> list[tuple[Service, ServiceStandard]]:
-    """Every active service with a standard in force today, with that standard."""
+    """Every service taking complaints with a standard in force today, with that standard."""
     services = list(Service.objects.taking_complaints().order_by("agency__path", "name"))
     in_force = standards_in_force(services, now)
     return [(service, in_force[service.pk]) for service in services if service.pk in in_force]
