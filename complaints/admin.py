@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -18,7 +19,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    DateField,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -200,10 +213,17 @@ class ServiceAdmin(admin.ModelAdmin):
     inlines = (ServiceStandardInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Service]:
-        # The version a submission today pins (Service.standard_on), not the highest number
-        # already effective: a version may be dated back before one published earlier.
+        # The version a submission now pins (Service.standard_on, on the day at the service's
+        # agency), not the highest number already effective: a version may be dated back
+        # before one published earlier.
+        now = timezone.now()
+        today = Case(*(When(service__agency__time_zone=zone,
+                            then=Value(timezone.localtime(now, ZoneInfo(zone)).date()))
+                       for zone in Agency.objects.values_list("time_zone", flat=True)
+                       .distinct().order_by()),
+                     output_field=DateField())
         in_force = (ServiceStandard.objects
-                    .filter(service=OuterRef("pk"), effective_from__lte=timezone.localdate())
+                    .filter(service=OuterRef("pk"), effective_from__lte=today)
                     .order_by(*LATEST_FIRST).values("version")[:1])
         return super().get_queryset(request).annotate(in_force=Subquery(in_force))
 

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -21,11 +22,13 @@ from django.utils import timezone
 from api.models import ApiToken
 from complaints.defaults import create_default_standard
 from complaints.models import (
+    Agency,
     Attachment,
     Complaint,
     HolidayOverride,
     Membership,
     Reporter,
+    Service,
     ServiceStandard,
     Visibility,
 )
@@ -325,6 +328,30 @@ def test_the_service_list_shows_the_version_a_submission_pins(as_administrator, 
     row = next(line for line in page.content.decode().split("<tr") if "KTP elektronik" in line)
     assert pinned.version == 1
     assert '<td class="field-version_in_force">v1</td>' in row
+
+
+def test_the_service_list_takes_the_day_at_each_services_agency(as_administrator, world):
+    """23:30 in Jakarta is already the next day in Jayapura: a version effective that day
+    is in force for a service in Jayapura, as its submissions pin it, and not yet for one in
+    Jakarta."""
+    papua = Agency.objects.create(code="jayapura", name="Pemkot Jayapura",
+                                  time_zone="Asia/Jayapura")
+    east = Service.objects.create(agency=papua, code="air", name="Air bersih")
+    create_default_standard(east, effective_from=dt.date(2020, 1, 1))
+    tenth = dt.date(2026, 3, 10)
+    for service in (east, world.service):
+        create_default_standard(service, effective_from=tenth, version=2)
+
+    with time_machine.travel(dt.datetime(2026, 3, 9, 16, 30, tzinfo=dt.UTC), tick=False):
+        page = as_administrator.get(admin_url("complaints.service", "changelist"))
+        pinned = {s.code: s.standard_on(timezone.localtime(timezone.now(), s.agency.zone)
+                                        .date()).version for s in (east, world.service)}
+
+    rows = {code: next(line for line in page.content.decode().split("<tr") if name in line)
+            for code, name in (("air", "Air bersih"), ("ktp-el", "KTP elektronik"))}
+    assert pinned == {"air": 2, "ktp-el": 1}
+    for code, version in pinned.items():
+        assert f'<td class="field-version_in_force">v{version}</td>' in rows[code]
 
 
 def test_a_standard_pinned_by_complaints_is_frozen(as_administrator, submit, world):
