@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -19,19 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import (
-    Case,
-    DateField,
-    Exists,
-    Max,
-    Min,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +30,6 @@ from complaints.attachments import KINDS as ATTACHMENT_KINDS
 from complaints.forms.citizen import RATING_CHOICES
 from complaints.identifiers import normalize_tracking_number
 from complaints.models import (
-    LATEST_FIRST,
     Agency,
     Attachment,
     ClockPolicy,
@@ -213,23 +199,12 @@ class ServiceAdmin(admin.ModelAdmin):
     inlines = (ServiceStandardInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Service]:
-        # The version a submission now pins (Service.standard_on, on the day at the service's
-        # agency), not the highest number already effective: a version may be dated back
-        # before one published earlier.
-        now = timezone.now()
-        today = Case(*(When(service__agency__time_zone=zone,
-                            then=Value(timezone.localtime(now, ZoneInfo(zone)).date()))
-                       for zone in Agency.objects.values_list("time_zone", flat=True)
-                       .distinct().order_by()),
-                     output_field=DateField())
-        in_force = (ServiceStandard.objects
-                    .filter(service=OuterRef("pk"), effective_from__lte=today)
-                    .order_by(*LATEST_FIRST).values("version")[:1])
-        return super().get_queryset(request).annotate(in_force=Subquery(in_force))
+        return super().get_queryset(request).with_version_in_force(timezone.now())
 
-    @admin.display(description=_("standard in force"), ordering="in_force")
+    @admin.display(description=_("standard in force"), ordering="version_in_force")
     def version_in_force(self, service: Service) -> str:
-        return f"v{service.in_force}" if service.in_force else "—"  # type: ignore[attr-defined]
+        version = service.version_in_force  # type: ignore[attr-defined]
+        return f"v{version}" if version else "—"
 
     @admin.display(description=_("new standard version"))
     def new_version(self, service: Service) -> str:

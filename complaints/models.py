@@ -184,6 +184,20 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         agency; with their agencies."""
         return self.filter(is_active=True, agency__is_active=True).select_related("agency")
 
+    def with_version_in_force(self, now: dt.datetime) -> ServiceQuerySet:
+        """Each service with `version_in_force`: the number of the version a submission at
+        `now` pins (Service.standard_on, on the day at the service's agency), or None. Not
+        the highest number already effective: a version may be dated back before one
+        published earlier. One subquery, so a list can be sorted by it."""
+        zones = Agency.objects.values_list("time_zone", flat=True).distinct().order_by()
+        today = models.Case(*(models.When(service__agency__time_zone=zone, then=models.Value(
+            timezone.localtime(now, ZoneInfo(zone)).date())) for zone in zones),
+            output_field=models.DateField())
+        in_force = (ServiceStandard.objects
+                    .filter(service=models.OuterRef("pk"), effective_from__lte=today)
+                    .order_by(*LATEST_FIRST).values("version")[:1])
+        return self.annotate(version_in_force=models.Subquery(in_force))
+
 
 class Service(models.Model):
     """A public service an agency provides, with its published service standard."""
