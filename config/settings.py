@@ -109,6 +109,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRES_OPTIONS)
+# What this process's connections are called in pg_stat_activity, one name per process
+# (aduan-app-8000, aduan-worker-1): the replica's connections add "-replica". It takes the
+# place of an application_name in the URLs. Unset: the URLs' own, if any.
+DB_APPLICATION_NAME = env_str("DB_APPLICATION_NAME").strip()
+if DB_APPLICATION_NAME and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"]["application_name"] = DB_APPLICATION_NAME
 
 # An optional read replica of the primary (a streaming standby). Only the exports and the
 # statistics read from it, and only their reads of complaint data (config/routers.py);
@@ -121,6 +127,8 @@ if _replica is not None:
     # Tests have no second server: the replica alias reads the test database itself.
     _replica["TEST"] = {"MIRROR": "default"}
     _replica.setdefault("OPTIONS", {}).update(POSTGRES_OPTIONS)
+    if DB_APPLICATION_NAME:
+        _replica["OPTIONS"]["application_name"] = f"{DB_APPLICATION_NAME}-replica"
     DATABASES["replica"] = _replica  # config.routers.REPLICA
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 

@@ -6,8 +6,8 @@ as PASS or FAIL:
 - a complaint submitted to one server is read back through the other, and the same
   `Idempotency-Key` sent to the other server replays it instead of creating a second one;
 - every server serves the collected static files itself (WhiteNoise);
-- with a read replica configured, the statistics read through it: its connections, named by
-  `application_name`, appear in pg_stat_activity;
+- with a read replica configured, each server's statistics read through it: each server's
+  connections to it, named by its `DB_APPLICATION_NAME`, appear in pg_stat_activity;
 - an ombudsman's export from either server holds what was submitted to the other;
 - a batch of complaints whose `verify` deadline is moved into the past at once is swept by
   the workers together: each clock breached exactly once, at its real deadline, each mail
@@ -41,7 +41,6 @@ from urllib.parse import urlsplit
 # a second worker finds work the first one has not claimed.
 DEFAULT_DUE = 300
 SWEEP_TIMEOUT = 180.0
-REPLICA = "replica"  # config.routers.REPLICA (not imported: Django is set up in main())
 SWEEP_LINE = re.compile(r"^sla_worker: (\{[^}]*\})", re.MULTILINE)
 MESSAGE_ID = re.compile(r"^Message-ID: <notification-(\d+)@", re.MULTILINE)
 
@@ -176,7 +175,7 @@ def check_static(report: Report, servers: Sequence[str]) -> None:
                      f"{asset.status}, {len(asset.body)} bytes, Cache-Control: {caching}")
 
 
-def check_replica(report: Report, servers: Sequence[str], replica_name: str | None) -> None:
+def check_replica(report: Report, servers: Sequence[str], app_names: Sequence[str]) -> None:
     from django.db import connection
 
     # Each server is asked a question no one asked before (its own start date), so that it
@@ -192,17 +191,22 @@ def check_replica(report: Report, servers: Sequence[str], replica_name: str | No
     bad = [f"{server}{path}: {a.status}" for server, path, a in answers if a.status != 200]
     report.check("statistics from every server", not bad,
                  "; ".join(bad) or f"{len(answers)} requests, all 200")
-    if not replica_name or connection.vendor != "postgresql":
-        report.say("  ----  read replica: none configured with an application_name; the "
-                   "statistics read the primary")
+    if not app_names or connection.vendor != "postgresql":
+        report.say("  ----  read replica: the servers' connections are not named "
+                   "(--app-name); not checked")
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
-                       "AND datname = current_database()", [replica_name])
-        (held,) = cursor.fetchone()
-    report.check("statistics read through the replica", held >= len(servers),
-                 f"{held} connection(s) named {replica_name!r} held by the app servers "
-                 f"(at least one per server expected)")
+        cursor.execute("SELECT application_name, count(*) FROM pg_stat_activity "
+                       "WHERE datname = current_database() GROUP BY 1 ORDER BY 1")
+        held = dict(cursor.fetchall())
+    report.say("  ----  connections, by name: "
+               + ", ".join(f"{name or '(unnamed)'} {count}" for name, count in held.items()))
+    # Named by server, so that the SLA workers' own replica connections do not count.
+    missing = [f"{server} ({name}-replica)" for server, name in zip(servers, app_names)
+               if not held.get(f"{name}-replica")]
+    report.check("statistics read through the replica by every server", not missing,
+                 f"no replica connection from {', '.join(missing)}" if missing else
+                 f"each of the {len(servers)} servers holds a connection to the replica")
 
 
 def check_exports(report: Report, servers: Sequence[str], numbers: Sequence[str]) -> None:
@@ -224,7 +228,7 @@ def check_exports(report: Report, servers: Sequence[str], numbers: Sequence[str]
             report.check(f"export from {server}", export.status == 200 and not missing,
                          f"{export.status}, {rows} rows"
                          + (f"; missing {missing}" if missing else
-                            f", with every complaint submitted to any server"))
+                            ", with every complaint submitted to any server"))
     finally:
         token.delete()
 
@@ -287,7 +291,7 @@ def make_overdue(ids: Sequence[int]) -> int:
 
 
 def check_workers(report: Report, service: str, due: int, logs: Sequence[Path]) -> None:
-    report.say(f"  ....  waiting for the workers to be idle")
+    report.say("  ....  waiting for the workers to be idle")
     left = wait_for(outstanding, 60)
     report.check("workers idle before the batch", left == 0, f"{left} item(s) outstanding")
     offsets = {log: _size(log) for log in logs}
@@ -404,7 +408,7 @@ def check_audit(report: Report) -> None:
 # --- all of it ------------------------------------------------------------------------------
 
 def run(servers: Sequence[str], worker_logs: Sequence[Path], *, due: int = DEFAULT_DUE,
-        replica_name: str | None = None, out: TextIO = sys.stdout) -> Report:
+        app_names: Sequence[str] = (), out: TextIO = sys.stdout) -> Report:
     report = Report(out)
     report.say(f"Checking {len(servers)} app servers and {len(worker_logs)} SLA workers")
     service = check_servers(report, servers)
@@ -413,7 +417,7 @@ def run(servers: Sequence[str], worker_logs: Sequence[Path], *, due: int = DEFAU
         return report
     numbers = check_shared_writes(report, servers, service)
     check_static(report, servers)
-    check_replica(report, servers, replica_name)
+    check_replica(report, servers, app_names)
     check_exports(report, servers, numbers)
     check_workers(report, service, due, worker_logs)
     check_audit(report)
@@ -421,30 +425,27 @@ def run(servers: Sequence[str], worker_logs: Sequence[Path], *, due: int = DEFAU
     return report
 
 
-def replica_application_name() -> str | None:
-    from django.conf import settings
-
-    replica = settings.DATABASES.get(REPLICA)
-    return replica.get("OPTIONS", {}).get("application_name") if replica else None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.cooperation",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", action="append", required=True,
                         help="an app server's base URL, e.g. http://127.0.0.1:8001 (repeat)")
+    parser.add_argument("--app-name", action="append", default=[],
+                        help="the DB_APPLICATION_NAME of each --server, in the same order: "
+                             "then each must have read the statistics through the replica")
     parser.add_argument("--worker-log", action="append", type=Path, default=[],
                         help="an SLA worker's log (LOG_LEVEL=INFO), to see who did what "
                              "(repeat)")
     parser.add_argument("--due", type=int, default=DEFAULT_DUE,
                         help=f"complaints to make overdue at once (default {DEFAULT_DUE})")
     args = parser.parse_args(argv)
+    if args.app_name and len(args.app_name) != len(args.server):
+        parser.error("give one --app-name for each --server, or none")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
-    report = run(args.server, args.worker_log, due=args.due,
-                 replica_name=replica_application_name())
+    report = run(args.server, args.worker_log, due=args.due, app_names=args.app_name)
     return 0 if not report.failed else 1
 
 

@@ -41,10 +41,10 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-start() {  # start NAME COMMAND…: in the background, output in $run_dir/NAME.log
-    local name=$1
+start() {  # start NAME COMMAND…: in the background, output in $run_dir/NAME.log, its
+    local name=$1  # database connections named aduan-NAME in pg_stat_activity
     shift
-    "$@" >"$run_dir/$name.log" 2>&1 &
+    DB_APPLICATION_NAME="aduan-$name" "$@" >"$run_dir/$name.log" 2>&1 &
     pids+=($!)
     names+=("$name")
     echo "  $name: pid $! ($*)"
@@ -69,9 +69,10 @@ export DEBUG=0
 export SECRET_KEY=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export DATABASE_URL=$database_url
-# The "replica": a second, read-only connection to the same database, named so that the
-# check can see the statistics use it. In production: the streaming standby's address.
-export DATABASE_REPLICA_URL="$database_url?application_name=aduan-replica&options=-c%20default_transaction_read_only%3Don"
+# The "replica": a second, read-only connection to the same database; each process names
+# its connections to it aduan-NAME-replica (start, below), so that the check can see each
+# server's statistics use it. In production: the streaming standby's address.
+export DATABASE_REPLICA_URL="$database_url?options=-c%20default_transaction_read_only%3Don"
 # Two app servers: throttles and cached statistics must be shared, here in PostgreSQL.
 export CACHE_BACKEND=django.core.cache.backends.db.DatabaseCache
 export CACHE_LOCATION=aduan_cache
@@ -113,6 +114,7 @@ done
 status=0
 LOG_LEVEL=WARNING "$BIN/python" -m deploy.cooperation \
     --server "http://127.0.0.1:$port_a" --server "http://127.0.0.1:$port_b" \
+    --app-name aduan-app-a --app-name aduan-app-b \
     --worker-log "$run_dir/worker-1.log" --worker-log "$run_dir/worker-2.log" \
     --due "${DUE:-300}" || status=$?
 

@@ -69,6 +69,23 @@ def test_the_replica_url_adds_a_replica_that_tests_mirror_to_the_primary():
     assert shown["DATABASE_ROUTERS"] == ["config.routers.ReplicaRouter"]
 
 
+def test_a_process_names_its_connections_to_the_primary_and_to_the_replica():
+    shown = settings_with(DB_APPLICATION_NAME=" aduan-app-8000 ", DATABASE_URL=(
+        f"{PRIMARY}?application_name=aduan"), DATABASE_REPLICA_URL=(
+        "postgres://reader:r3ad@replica.internal:5433/aduan?application_name=aduan-exports"))
+    databases = shown["DATABASES"]
+    assert databases["default"]["OPTIONS"] == {"application_name": "aduan-app-8000",
+                                               **PREPARED}
+    assert databases[REPLICA]["OPTIONS"] == {"application_name": "aduan-app-8000-replica",
+                                             **PREPARED}
+
+
+def test_without_a_process_name_the_urls_name_the_connections():
+    shown = settings_with(DATABASE_URL=f"{PRIMARY}?application_name=aduan")
+    assert shown["DATABASES"]["default"]["OPTIONS"] == {"application_name": "aduan",
+                                                        **PREPARED}
+
+
 def test_without_the_replica_url_there_is_only_the_primary():
     assert list(settings_with(DATABASE_REPLICA_URL="")["DATABASES"]) == ["default"]
 

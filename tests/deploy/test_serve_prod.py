@@ -22,7 +22,6 @@ from tests.reliability.processes import Gunicorn, SlaWorker, database_url, produ
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-REPLICA_NAME = "aduan-test-replica"
 SHARED_CACHE = {"CACHE_BACKEND": "django.core.cache.backends.db.DatabaseCache",
                 "CACHE_LOCATION": "aduan_test_cache"}
 # More than one sweeper batch (200), so that the second worker finds unclaimed work.
@@ -44,13 +43,17 @@ def test_two_app_servers_and_two_workers_cooperate(world: World, tmp_path: Path)
     url = database_url(connection.settings_dict)
     env = production_env(
         connection.settings_dict, STATIC_ROOT=str(tmp_path / "static"), **SHARED_CACHE,
-        DATABASE_REPLICA_URL=f"{url}?application_name={REPLICA_NAME}"
-                             "&options=-c%20default_transaction_read_only%3Don",
+        DATABASE_REPLICA_URL=f"{url}?options=-c%20default_transaction_read_only%3Don",
     )
     _prepare(env)
-    servers = [Gunicorn(env, tmp_path / f"app-{n}.log", workers=2) for n in "ab"]
+    # Each process names its connections, as the recipe does.
+    names = [f"aduan-test-app-{n}" for n in "ab"]
+    servers = [Gunicorn({**env, "DB_APPLICATION_NAME": name}, tmp_path / f"{name}.log",
+                        workers=2) for name in names]
     # INFO: each worker logs what each pass did; the console mail backend logs each mail.
-    workers = [SlaWorker({**env, "LOG_LEVEL": "INFO"}, tmp_path / f"worker-{n}.log")
+    workers = [SlaWorker({**env, "LOG_LEVEL": "INFO",
+                          "DB_APPLICATION_NAME": f"aduan-test-worker-{n}"},
+                         tmp_path / f"worker-{n}.log")
                for n in (1, 2)]
     out = io.StringIO()
     try:
@@ -58,7 +61,7 @@ def test_two_app_servers_and_two_workers_cooperate(world: World, tmp_path: Path)
             process.start()
         report = cooperation.run(
             [f"http://{host}:{port}" for host, port in (s.address for s in servers)],
-            [w.log_path for w in workers], due=DUE, replica_name=REPLICA_NAME, out=out)
+            [w.log_path for w in workers], due=DUE, app_names=names, out=out)
     finally:
         for process in (*workers, *servers):
             process.stop()
@@ -66,3 +69,24 @@ def test_two_app_servers_and_two_workers_cooperate(world: World, tmp_path: Path)
 
     assert report.failed == [], out.getvalue()
     assert len(report.results) >= 20
+
+
+def test_the_check_fails_a_server_whose_statistics_read_the_primary(world: World,
+                                                                     tmp_path: Path):
+    """A server without the replica's URL reads its statistics from the primary."""
+    env = production_env(connection.settings_dict, STATIC_ROOT=str(tmp_path / "static"))
+    _prepare(env)
+    server = Gunicorn({**env, "DB_APPLICATION_NAME": "aduan-test-primary-only"},
+                      tmp_path / "app.log", workers=1)
+    out = io.StringIO()
+    try:
+        server.start()
+        host, port = server.address
+        report = cooperation.Report(out)
+        cooperation.check_replica(report, [f"http://{host}:{port}"],
+                                  ["aduan-test-primary-only"])
+    finally:
+        server.stop()
+    assert report.failed == ["statistics read through the replica by every server"], \
+        out.getvalue()
+    assert "no replica connection from http://" in out.getvalue()
