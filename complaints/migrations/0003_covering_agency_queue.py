@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from config.online_indexes import ReplaceIndexOnline
+
 
 class Migration(migrations.Migration):
+    # The index is rebuilt concurrently on PostgreSQL (config.online_indexes).
+    atomic = False
 
     dependencies = [
         ('complaints', '0002_queue_order_column'),
@@ -12,11 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name='complaint',
-            name='complaint_agency_queue',
-        ),
-        migrations.AddIndex(
+        ReplaceIndexOnline(
             model_name='complaint',
             index=models.Index(fields=['agency', 'state', 'next_due'], include=('id', 'received_at', 'updated_at', 'assignee', 'unit'), name='complaint_agency_queue'),
         ),

@@ -6,12 +6,14 @@ whole table: about 2 s at a million complaints, whether the word was in 40,000 c
 or in none. A trigram index on the same expression serves the same LIKE (its matches are
 rechecked, so the results do not change): a queue page of 3–17 ms for a rare word, 0.4 s
 for one in 4 % of the complaints. At a million they take 60 MB (title) and 212 MB
-(description) and are built in about 50 s, during which writes to complaints wait
-(docs/performance.md, finding 15). pg_trgm is a trusted extension: the database's owner may create it. Words of fewer
+(description) and are built in about 50 s (docs/performance.md, finding 15), concurrently
+on PostgreSQL, so that writes to complaints go on meanwhile (config.online_indexes). pg_trgm is a trusted extension: the database's owner may create it. Words of fewer
 than three letters cannot use the index. Other databases scan, as before.
 """
 
 from django.db import migrations
+
+from config.online_indexes import drop_if_invalid, online
 
 INDEXES = {"complaint_title_trgm": "title", "complaint_description_trgm": "description"}
 
@@ -21,22 +23,25 @@ def _table(apps, schema_editor):
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
+    if not online(schema_editor):
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, column in INDEXES.items():
-        schema_editor.execute(f"CREATE INDEX {name} ON {_table(apps, schema_editor)} "
+        drop_if_invalid(schema_editor, name)
+        schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON "
+                              f"{_table(apps, schema_editor)} "
                               f"USING gin (UPPER({column}::text) gin_trgm_ops)")
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
+    if not online(schema_editor):
         return
     for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
+    atomic = False  # CONCURRENTLY
 
     dependencies = [
         ("complaints", "0005_complaint_autovacuum"),

@@ -16,11 +16,14 @@ import string
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
+import psycopg
 from django.conf import settings
+from django.db import connection
 
 HOST = "127.0.0.1"
 BIN = Path(sys.executable).parent
@@ -63,6 +66,31 @@ def production_env(settings_dict: dict[str, Any], **extra: str) -> dict[str, str
     )
     env.update(extra)
     return env
+
+
+def libpq_env(name: str) -> dict[str, str]:
+    """The PG* environment of the client tools, pointed at database `name`."""
+    return production_env({**connection.settings_dict, "NAME": name})
+
+
+def run(*command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def connect(name: str, **options: Any) -> psycopg.Connection[Any]:
+    given = connection.settings_dict
+    params = {k.lower(): str(given[k]) for k in ("HOST", "PORT", "USER", "PASSWORD")
+              if given.get(k)}
+    return psycopg.connect(dbname=name, **{"autocommit": True, **params, **options})
+
+
+def scratch_database(label: str) -> Iterator[str]:
+    """The name of a database beside the test database, for a fixture to yield; dropped
+    afterwards, with whatever created it."""
+    name = f"{connection.settings_dict['NAME']}_{label}_{secrets.token_hex(4)}"
+    yield name
+    run("dropdb", "--if-exists", "--force", name, env=libpq_env("postgres"))
 
 
 def free_port() -> int:

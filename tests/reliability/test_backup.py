@@ -6,14 +6,11 @@ and every table compared with the original, row for row."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -22,7 +19,7 @@ from rest_framework.test import APIClient
 
 from complaints.models import Complaint
 from tests.conftest import MONDAY_9_WIB, World, valid_payload
-from tests.reliability.processes import MANAGE, production_env
+from tests.reliability.processes import MANAGE, connect, libpq_env, run, scratch_database
 from workflow.delivery import deliver_pending
 from workflow.models import Event
 from workflow.services import complaint_transition, reporter_for
@@ -64,23 +61,6 @@ def make_records(world: World, complaint_in: Any, submit: Any) -> None:
                  now=friday)
 
 
-def libpq_env(name: str) -> dict[str, str]:
-    """The PG* environment of the client tools, pointed at database `name`."""
-    return production_env({**connection.settings_dict, "NAME": name})
-
-
-def run(*command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
-
-
-def connect(name: str) -> psycopg.Connection[Any]:
-    settings = connection.settings_dict
-    params = {k.lower(): str(settings[k]) for k in ("HOST", "PORT", "USER", "PASSWORD")
-              if settings.get(k)}
-    return psycopg.connect(dbname=name, autocommit=True, **params)
-
-
 def fingerprint(name: str) -> dict[str, tuple[int, str]]:
     """Every table's row count and a digest of all its rows; every sequence's position."""
     found: dict[str, tuple[int, str]] = {}
@@ -111,9 +91,7 @@ def analysed(name: str) -> set[str]:
 @pytest.fixture
 def restored_name() -> Iterator[str]:
     """The name of a fresh database for the restore, dropped afterwards."""
-    name = f"{connection.settings_dict['NAME']}_restored_{secrets.token_hex(4)}"
-    yield name
-    run("dropdb", "--if-exists", "--force", name, env=libpq_env("postgres"))
+    yield from scratch_database("restored")
 
 
 def test_a_restored_backup_verifies_and_matches_the_original(
