@@ -64,6 +64,22 @@ def env_database(name: str, *, conn_max_age: int) -> dict[str, Any] | None:
             f"(scheme {scheme!r}: {type(error).__name__})") from None
 
 
+def process_options(options: dict[str, Any], application_name: str,
+                    statement_timeout: int) -> dict[str, Any]:
+    """A PostgreSQL entry's OPTIONS with this process's own settings: the name its connections
+    show in pg_stat_activity, and the time after which PostgreSQL cancels a statement
+    (seconds; 0: never), added to any libpq `options` the URL gave."""
+    if statement_timeout < 0:
+        raise ImproperlyConfigured("DB_STATEMENT_TIMEOUT must be 0 (none) or more seconds")
+    options = dict(options)
+    if application_name:
+        options["application_name"] = application_name
+    if statement_timeout:
+        given = options.get("options", "")
+        options["options"] = f"{given} -c statement_timeout={statement_timeout}s".strip()
+    return options
+
+
 def postgres_options(prepared_statements: bool) -> dict[str, Any]:
     """OPTIONS for a PostgreSQL DATABASES entry. With prepared statements, parameters are
     bound by the server, and psycopg prepares a statement that a connection has run twice,

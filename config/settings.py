@@ -18,6 +18,7 @@ from config.env import (
     env_list,
     env_str,
     postgres_options,
+    process_options,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.timeouts.StatementTimeout",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -109,12 +111,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRES_OPTIONS)
-# What this process's connections are called in pg_stat_activity, one name per process
-# (aduan-app-8000, aduan-worker-1): the replica's connections add "-replica". It takes the
-# place of an application_name in the URLs. Unset: the URLs' own, if any.
+# Set per process (docs/deploy.md): what its connections are called in pg_stat_activity
+# (aduan-app-8000, aduan-worker-1; the replica's add "-replica"), in the place of an
+# application_name in the URLs; and, for the app servers, the seconds after which
+# PostgreSQL cancels a statement (0: never), answered 503 (config.middleware).
 DB_APPLICATION_NAME = env_str("DB_APPLICATION_NAME").strip()
-if DB_APPLICATION_NAME and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"]["application_name"] = DB_APPLICATION_NAME
+DB_STATEMENT_TIMEOUT = env_int("DB_STATEMENT_TIMEOUT", 0)
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = process_options(
+        DATABASES["default"]["OPTIONS"], DB_APPLICATION_NAME, DB_STATEMENT_TIMEOUT)
 
 # An optional read replica of the primary (a streaming standby). Only the exports and the
 # statistics read from it, and only their reads of complaint data (config/routers.py);
@@ -127,8 +132,10 @@ if _replica is not None:
     # Tests have no second server: the replica alias reads the test database itself.
     _replica["TEST"] = {"MIRROR": "default"}
     _replica.setdefault("OPTIONS", {}).update(POSTGRES_OPTIONS)
-    if DB_APPLICATION_NAME:
-        _replica["OPTIONS"]["application_name"] = f"{DB_APPLICATION_NAME}-replica"
+    if _replica["ENGINE"] != "django.db.backends.sqlite3":
+        _replica["OPTIONS"] = process_options(
+            _replica["OPTIONS"], DB_APPLICATION_NAME and f"{DB_APPLICATION_NAME}-replica",
+            DB_STATEMENT_TIMEOUT)
     DATABASES["replica"] = _replica  # config.routers.REPLICA
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 

@@ -103,7 +103,8 @@ echo "Starting two app servers and two SLA workers"
 for server in "a $port_a" "b $port_b"; do
     read -r name port <<<"$server"
     # 2 workers × 2 threads per server on this 2-core machine (docs/deploy.md, "Sizing").
-    start "app-$name" "$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$port" \
+    start "app-$name" env DB_STATEMENT_TIMEOUT=60 \
+        "$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$port" \
         --workers 2 --worker-class gthread --threads 2 --timeout 60 --graceful-timeout 20 \
         --control-socket "$run_dir/app-$name.ctl" --access-logfile -
 done

@@ -80,6 +80,25 @@ def test_a_process_names_its_connections_to_the_primary_and_to_the_replica():
                                              **PREPARED}
 
 
+def test_an_app_servers_statement_timeout_is_added_to_the_urls_options():
+    shown = settings_with(DB_STATEMENT_TIMEOUT="60", DATABASE_REPLICA_URL=(
+        "postgres://reader:r3ad@replica.internal:5433/aduan"
+        "?options=-c%20default_transaction_read_only%3Don"))
+    databases = shown["DATABASES"]
+    assert databases["default"]["OPTIONS"] == {"options": "-c statement_timeout=60s",
+                                               **PREPARED}
+    assert databases[REPLICA]["OPTIONS"] == {
+        "options": "-c default_transaction_read_only=on -c statement_timeout=60s", **PREPARED}
+    # Unset or 0: no timeout.
+    assert "options" not in settings_with(DB_STATEMENT_TIMEOUT="0")["DATABASES"]["default"][
+        "OPTIONS"]
+    assert refusal(DB_STATEMENT_TIMEOUT="-5") == (
+        "django.core.exceptions.ImproperlyConfigured: DB_STATEMENT_TIMEOUT must be 0 (none) "
+        "or more seconds")
+    assert refusal(DB_STATEMENT_TIMEOUT="1m").endswith(
+        "DB_STATEMENT_TIMEOUT must be an integer, not '1m'")
+
+
 def test_without_a_process_name_the_urls_name_the_connections():
     shown = settings_with(DATABASE_URL=f"{PRIMARY}?application_name=aduan")
     assert shown["DATABASES"]["default"]["OPTIONS"] == {"application_name": "aduan",

@@ -48,8 +48,8 @@ def test_two_app_servers_and_two_workers_cooperate(world: World, tmp_path: Path)
     _prepare(env)
     # Each process names its connections, as the recipe does.
     names = [f"aduan-test-app-{n}" for n in "ab"]
-    servers = [Gunicorn({**env, "DB_APPLICATION_NAME": name}, tmp_path / f"{name}.log",
-                        workers=2) for name in names]
+    servers = [Gunicorn({**env, "DB_APPLICATION_NAME": name, "DB_STATEMENT_TIMEOUT": "60"},
+                        tmp_path / f"{name}.log", workers=2) for name in names]
     # INFO: each worker logs what each pass did; the console mail backend logs each mail.
     workers = [SlaWorker({**env, "LOG_LEVEL": "INFO",
                           "DB_APPLICATION_NAME": f"aduan-test-worker-{n}"},
