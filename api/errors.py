@@ -14,7 +14,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.timeouts import RETRY_SECONDS, cancelled
+from config import unavailable
 from workflow.errors import WorkflowError
 
 # DRF's exceptions, by class, to our codes; anything else keeps DRF's own code.
@@ -29,6 +29,14 @@ DRF_CODES: dict[type[Exception], str] = {
     exceptions.MethodNotAllowed: "method_not_allowed",
     exceptions.NotAcceptable: "not_acceptable",
     exceptions.Throttled: "throttled",
+}
+
+UNAVAILABLE = {
+    unavailable.QUERY_TIMEOUT: "The request took longer than the server allows; nothing was "
+                               "changed. Narrow it (filters, a shorter period) or try again "
+                               "later.",
+    unavailable.DATABASE_UNAVAILABLE: "The database cannot be reached for a moment; nothing "
+                                      "was changed. Try again later.",
 }
 
 
@@ -56,12 +64,11 @@ def error_response(code: str, message: str, http_status: int,
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, WorkflowError):
         return error_response(exc.code, exc.message, exc.status, exc.details)
-    if cancelled(exc):
-        response = error_response(
-            "query_timeout", "The request took longer than the server allows; nothing was "
-            "changed. Narrow it (filters, a shorter period) or try again later.",
-            status.HTTP_503_SERVICE_UNAVAILABLE, {"retry_after_seconds": RETRY_SECONDS})
-        response["Retry-After"] = str(RETRY_SECONDS)
+    why = unavailable.reason(exc)
+    if why is not None:
+        response = error_response(why, UNAVAILABLE[why], status.HTTP_503_SERVICE_UNAVAILABLE,
+                                  {"retry_after_seconds": unavailable.RETRY_SECONDS})
+        response["Retry-After"] = str(unavailable.RETRY_SECONDS)
         return response
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE

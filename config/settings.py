@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.timeouts.StatementTimeout",
+    "config.unavailable.DatabaseUnavailable",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -114,7 +114,7 @@ else:
 # Set per process (docs/deploy.md): what its connections are called in pg_stat_activity
 # (aduan-app-8000, aduan-worker-1; the replica's add "-replica"), in the place of an
 # application_name in the URLs; and, for the app servers, the seconds after which
-# PostgreSQL cancels a statement (0: never), answered 503 (config.middleware).
+# PostgreSQL cancels a statement (0: never), answered 503 (config.unavailable).
 DB_APPLICATION_NAME = env_str("DB_APPLICATION_NAME").strip()
 DB_STATEMENT_TIMEOUT = env_int("DB_STATEMENT_TIMEOUT", 0)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":

@@ -147,10 +147,12 @@ def _end(process: subprocess.Popen[bytes], children: list[int], grace: float) ->
 
 
 class Gunicorn:
-    """`gunicorn config.wsgi:application` with sync workers on a free loopback port."""
+    """`gunicorn config.wsgi:application` with sync workers on a free loopback port, ready
+    when its services list answers `ready` (200; 503 without a database)."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, workers: int = 3) -> None:
-        self.env, self.log_path, self.workers = env, log_path, workers
+    def __init__(self, env: dict[str, str], log_path: Path, workers: int = 3,
+                 ready: int = 200) -> None:
+        self.env, self.log_path, self.workers, self.ready = env, log_path, workers, ready
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log: BinaryIO | None = None
@@ -182,7 +184,7 @@ class Gunicorn:
         conn = http.client.HTTPConnection(HOST, self.port, timeout=5)
         try:
             conn.request("GET", "/api/v1/services/")
-            return conn.getresponse().status == 200
+            return conn.getresponse().status == self.ready
         except OSError:
             return False
         finally:
