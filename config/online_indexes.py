@@ -8,9 +8,10 @@ operations build and drop indexes CONCURRENTLY instead, so a release can be migr
 live installation (docs/deploy.md, "Installing and upgrading"). On other databases they are
 Django's own operations.
 
-CONCURRENTLY cannot run in a transaction: a migration using them sets `atomic = False`. A
-concurrent build that fails (cancelled, or a deadlock) leaves an invalid index under its
-name; the next run drops it and builds it again.
+CONCURRENTLY cannot run in a transaction: a migration using them sets `atomic = False`, and
+each step is committed on its own. A concurrent build that fails (cancelled, or a deadlock)
+leaves an invalid index under its name, and a run stopped between steps leaves what it
+built: the next run drops either and builds it again.
 """
 
 from __future__ import annotations
@@ -96,8 +97,11 @@ class ReplaceIndexOnline(AddIndex):
             return
         building = new.clone()
         building.name = f"{new.name}_new"
-        build_concurrently(schema_editor, model, building)
-        schema_editor.remove_index(model, old, concurrently=True)
+        # Left by a run stopped before the rename, whole or not: built again.
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS "
+                              f"{schema_editor.quote_name(building.name)}")
+        schema_editor.add_index(model, building, concurrently=True)
+        schema_editor.remove_index(model, old, concurrently=True)  # IF EXISTS
         schema_editor.execute(f"ALTER INDEX {schema_editor.quote_name(building.name)} "
                               f"RENAME TO {schema_editor.quote_name(new.name)}")
 

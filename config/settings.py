@@ -104,22 +104,21 @@ DATABASES = {
 # Off behind a pooler in transaction mode that cannot keep prepared statements (PgBouncer
 # before 1.21, or without max_prepared_statements): docs/deploy.md.
 POSTGRES_OPTIONS = postgres_options(env_bool("DB_PREPARED_STATEMENTS", True))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE makes every atomic block take SQLite's write lock up front, so two
-    # transitions on one complaint serialise instead of both reading the old state.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
-else:
-    DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRES_OPTIONS)
 # Set per process (docs/deploy.md): what its connections are called in pg_stat_activity
 # (aduan-app-8000, aduan-worker-1; the replica's add "-replica"), in the place of an
 # application_name in the URLs; and, for the app servers, the seconds after which
 # PostgreSQL cancels a statement (0: never), answered 503 (config.unavailable).
 DB_APPLICATION_NAME = env_str("DB_APPLICATION_NAME").strip()
 DB_STATEMENT_TIMEOUT = env_int("DB_STATEMENT_TIMEOUT", 0)
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE makes every atomic block take SQLite's write lock up front, so two
+    # transitions on one complaint serialise instead of both reading the old state.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+else:
     DATABASES["default"]["OPTIONS"] = process_options(
-        DATABASES["default"]["OPTIONS"], DB_APPLICATION_NAME, DB_STATEMENT_TIMEOUT)
+        {**DATABASES["default"].get("OPTIONS", {}), **POSTGRES_OPTIONS}, DB_APPLICATION_NAME,
+        DB_STATEMENT_TIMEOUT)
 
 # An optional read replica of the primary (a streaming standby). Only the exports and the
 # statistics read from it, and only their reads of complaint data (config/routers.py);
@@ -131,11 +130,9 @@ if _replica is not None:
                                    "DATABASE_URL (a replica of it)")
     # Tests have no second server: the replica alias reads the test database itself.
     _replica["TEST"] = {"MIRROR": "default"}
-    _replica.setdefault("OPTIONS", {}).update(POSTGRES_OPTIONS)
-    if _replica["ENGINE"] != "django.db.backends.sqlite3":
-        _replica["OPTIONS"] = process_options(
-            _replica["OPTIONS"], DB_APPLICATION_NAME and f"{DB_APPLICATION_NAME}-replica",
-            DB_STATEMENT_TIMEOUT)
+    _replica["OPTIONS"] = process_options(
+        {**_replica.get("OPTIONS", {}), **POSTGRES_OPTIONS},
+        DB_APPLICATION_NAME and f"{DB_APPLICATION_NAME}-replica", DB_STATEMENT_TIMEOUT)
     DATABASES["replica"] = _replica  # config.routers.REPLICA
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
