@@ -6,8 +6,9 @@ whole table: about 2 s at a million complaints, whether the word was in 40,000 c
 or in none. A trigram index on the same expression serves the same LIKE (its matches are
 rechecked, so the results do not change): a queue page of 3–17 ms for a rare word, 0.4 s
 for one in 4 % of the complaints. At a million they take 60 MB (title) and 212 MB
-(description) and are built in about 50 s (docs/performance.md, finding 15), concurrently
-on PostgreSQL, so that writes to complaints go on meanwhile (config.online_indexes). pg_trgm is a trusted extension: the database's owner may create it. Words of fewer
+(description) (docs/performance.md, finding 15). They are built concurrently on PostgreSQL,
+so that writes to complaints go on meanwhile: about 80 s at a million (finding 44;
+config.online_indexes). pg_trgm is a trusted extension: the database's owner may create it. Words of fewer
 than three letters cannot use the index. Other databases scan, as before.
 """
 
