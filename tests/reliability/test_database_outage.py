@@ -33,8 +33,8 @@ def test_sessions_ended_by_postgresql_are_replaced_on_the_next_request(world: Wo
                                                                          tmp_path: Path):
     server = Gunicorn(production_env(connection.settings_dict, DB_APPLICATION_NAME=NAME),
                       tmp_path / "app.log", workers=2)
-    server.start()
     try:
+        server.start()
         url = "http://{}:{}".format(*server.address)
         assert [call(url, "GET", "/api/v1/services/").status for _ in range(6)] == [200] * 6
         with connection.cursor() as cursor:
@@ -60,8 +60,8 @@ def test_without_the_database_every_request_is_answered_503(world: World, tmp_pa
                    cwd=settings.BASE_DIR, env=env, check=True, capture_output=True,
                    timeout=120)
     server = Gunicorn(env, tmp_path / "app.log", workers=1, ready=503)
-    server.start()
     try:
+        server.start()  # inside: a server that never answers as expected is stopped too
         url = "http://{}:{}".format(*server.address)
         listed = call(url, "GET", "/api/v1/services/")
         submitted = call(url, "POST", "/api/v1/complaints/", submission(world))
