@@ -37,6 +37,10 @@ def build_concurrently(schema_editor: Any, model: Any, index: Index) -> None:
     schema_editor.add_index(model, index, concurrently=True)
 
 
+def drop_concurrently(schema_editor: Any, name: str) -> None:
+    schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(name)}")
+
+
 def drop_if_invalid(schema_editor: Any, name: str) -> None:
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
@@ -44,8 +48,7 @@ def drop_if_invalid(schema_editor: Any, name: str) -> None:
                        "AND NOT i.indisvalid", [name])
         invalid = cursor.fetchone() is not None
     if invalid:
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS "
-                              f"{schema_editor.quote_name(name)}")
+        drop_concurrently(schema_editor, name)
 
 
 class AddIndexOnline(AddIndex):
@@ -98,8 +101,7 @@ class ReplaceIndexOnline(AddIndex):
         building = new.clone()
         building.name = f"{new.name}_new"
         # Left by a run stopped before the rename, whole or not: built again.
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS "
-                              f"{schema_editor.quote_name(building.name)}")
+        drop_concurrently(schema_editor, building.name)
         schema_editor.add_index(model, building, concurrently=True)
         schema_editor.remove_index(model, old, concurrently=True)  # IF EXISTS
         schema_editor.execute(f"ALTER INDEX {schema_editor.quote_name(building.name)} "
@@ -138,5 +140,4 @@ class DropFieldIndexOnline(AlterField):
         for name, info in constraints.items():
             if (info["index"] and info["columns"] == [field.column] and not info["unique"]
                     and not info["primary_key"]):
-                schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS "
-                                      f"{schema_editor.quote_name(name)}")
+                drop_concurrently(schema_editor, name)

@@ -8,13 +8,13 @@ rechecked, so the results do not change): a queue page of 3–17 ms for a rare w
 for one in 4 % of the complaints. At a million they take 60 MB (title) and 212 MB
 (description) (docs/performance.md, finding 15). They are built concurrently on PostgreSQL,
 so that writes to complaints go on meanwhile: about 80 s at a million (finding 44;
-config.online_indexes). pg_trgm is a trusted extension: the database's owner may create it. Words of fewer
-than three letters cannot use the index. Other databases scan, as before.
+config.online_indexes). pg_trgm is a trusted extension: the database's owner may create
+it. Words of fewer than three letters cannot use the index. Other databases scan, as before.
 """
 
 from django.db import migrations
 
-from config.online_indexes import drop_if_invalid, online
+from config.online_indexes import drop_concurrently, drop_if_invalid, online
 
 INDEXES = {"complaint_title_trgm": "title", "complaint_description_trgm": "description"}
 
@@ -38,7 +38,7 @@ def drop(apps, schema_editor):
     if not online(schema_editor):
         return
     for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        drop_concurrently(schema_editor, name)
 
 
 class Migration(migrations.Migration):

@@ -24,15 +24,13 @@ import psycopg
 import pytest
 from django.db import connection
 
+from bench.migrations import WRITES  # to one complaint, its clocks and its events
 from tests.reliability.processes import MANAGE, connect, libpq_env, run, scratch_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 HELD = 1.0  # seconds each long write stays open
 PATIENCE = "500ms"  # the short writer's lock_timeout
-WRITES = ("UPDATE complaints_complaint SET updated_at = updated_at WHERE id = %(complaint)s",
-          "UPDATE workflow_clock SET due_at = due_at WHERE complaint_id = %(complaint)s",
-          "UPDATE workflow_event SET seq = seq WHERE complaint_id = %(complaint)s")
 
 
 class Writer(threading.Thread):
