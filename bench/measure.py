@@ -729,34 +729,48 @@ def dashboards_at_opening(env: dict[str, str], log: Path, workers: int, threads:
     return results
 
 
-def new_public_questions(env: dict[str, str], port: int, staff: list[list[dict[str, Any]]],
-                         seconds: float) -> list[Result]:
+def new_public_questions(env: dict[str, str], log: Path, workers: int, threads: int,
+                         staff: list[list[dict[str, Any]]], seconds: float) -> list[Result]:
     """Staff pages loaded while as many clients again ask the public statistics a question no
     one asked before, each time (a new `received_after`), against the same staff load alone.
-    An app-server process computes one public question at a time and asks the others to
-    come back (503, workflow.stats); before that, the questions could take every thread."""
-    first = dt.date(2018, 1, 1)
+    Each app-server process computes one public question at a time (finding 29); run once
+    with as many computations on the database as there are processes, as before finding 45,
+    and once with the default STATISTICS_COMPUTATIONS of 1. Those told to come back get a
+    503 (workflow.stats)."""
+    first = dt.date(2000, 1, 1)
     clients = len(staff)
-    days = [first + dt.timedelta(days=k) for k in range(3000)]
-    questions = [[{"method": "GET", "path": f"/api/v1/stats/?received_after={day}"}
-                  for day in days[t::clients]] for t in range(clients)]
-    alone = load(env, {"port": port, "seconds": seconds, "ok": [200], "threads": staff})
-    with ThreadPoolExecutor(2) as pool:
-        pages = pool.submit(load, env, {"port": port, "seconds": seconds, "ok": [200],
-                                        "threads": staff})
-        asked = pool.submit(load, env, {"port": port, "seconds": seconds, "ok": [200, 503],
-                                        "threads": questions})
-        together, public = pages.result(), asked.result()
-    errors = {k: v for k, v in (("staff pages", together["errors"]),
-                                ("staff pages alone", alone["errors"]),
-                                ("statistics", public["errors"])) if v}
-    return [Result("staff pages while the public asks new statistics questions",
-                   together["per_second"], alone["per_second"], "req/s",
-                   ratio(together["per_second"], alone["per_second"]),
-                   "reported (baseline: the staff pages alone)", None,
-                   error=f"failed requests: {errors}" if errors else None,
-                   details={"clients": clients, "seconds": seconds, "staff": together,
-                            "staff_alone": alone, "statistics": public})]
+    results = []
+    for run, limit in enumerate((workers, 1)):
+        days = [first + dt.timedelta(days=run * 5000 + k) for k in range(5000)]
+        questions = [[{"method": "GET", "path": f"/api/v1/stats/?received_after={day}"}
+                      for day in days[t::clients]] for t in range(clients)]
+        server = Gunicorn(workers=workers, threads=threads)
+        server.start({**env, "STATISTICS_COMPUTATIONS": str(limit)},
+                     log.with_name(f"{log.stem}-questions-{limit}.log"))
+        try:
+            alone = load(env, {"port": server.port, "seconds": seconds, "ok": [200],
+                               "threads": staff})
+            with ThreadPoolExecutor(2) as pool:
+                pages = pool.submit(load, env, {"port": server.port, "seconds": seconds,
+                                                "ok": [200], "threads": staff})
+                asked = pool.submit(load, env, {"port": server.port, "seconds": seconds,
+                                                "ok": [200, 503], "threads": questions})
+                together, public = pages.result(), asked.result()
+        finally:
+            server.stop()
+        errors = {k: v for k, v in (("staff pages", together["errors"]),
+                                    ("staff pages alone", alone["errors"]),
+                                    ("statistics", public["errors"])) if v}
+        results.append(Result(
+            "staff pages while the public asks new statistics questions, "
+            f"{limit} computed at once", together["per_second"], alone["per_second"], "req/s",
+            ratio(together["per_second"], alone["per_second"]),
+            "reported (baseline: the staff pages alone)", None,
+            error=f"failed requests: {errors}" if errors else None,
+            details={"clients": clients, "seconds": seconds, "workers": workers,
+                     "statistics_computations": limit, "staff": together,
+                     "staff_alone": alone, "statistics": public}))
+    return results
 
 
 def guarded(name: str, run: Callable[[], list[Result] | Result]) -> list[Result]:

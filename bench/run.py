@@ -451,7 +451,8 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
             results += guarded("dashboards at opening", lambda: measure.dashboards_at_opening(
                 env, log, args.workers, args.threads, officers, scopes, scale.concurrency))
             results += guarded("new public questions", lambda: measure.new_public_questions(
-                env, server.port, read_specs(people, cookies, scale.concurrency // 2)["pages"],
+                env, log, args.workers, args.threads,
+                read_specs(people, cookies, scale.concurrency // 2)["pages"],
                 scale.load_seconds * 4))
         if "attachments" not in args.skip:
             results += guarded("attachments", lambda: measure.attachments(

@@ -11,11 +11,13 @@ answered the stale value, whose moment the pages and the API show. When there is
 at all (the first request, or none for a whole period), they wait for the one computing
 rather than compute too. Each computation is logged with its time.
 
-A caller may also name `slots`, a semaphore of the computations of its kind that may run at
-once in this process. When none is free the kept figures are answered (up to two periods
-old), or `Busy` is raised when there are none. The public statistics use it, so that
-visitors asking many different questions hold at most one thread of each app-server process
-(finding 29).
+A caller may also name `slots`, the computations of its kind that may run at once: one in
+each process and, on PostgreSQL, a number among all the processes that compute on the same
+database (`Slots`). When none is free the kept figures are answered (up to two periods old),
+or `Busy` is raised when there are none. The public statistics use it, so that visitors
+asking many different questions hold at most one thread of each app-server process
+(finding 29) and keep at most STATISTICS_COMPUTATIONS of the database's cores busy
+(finding 45).
 """
 
 from __future__ import annotations
@@ -23,10 +25,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db import connections, transaction
+
+from config.routers import domain_reads
 
 T = TypeVar("T")
 
@@ -43,8 +49,50 @@ class Busy(Exception):
     """Every computation slot of this kind is taken, and no figures are kept to answer."""
 
 
+class Slots:
+    """The computations of one kind that may run at once: one in each process, and on
+    PostgreSQL at most `limit()` among all the processes computing on the same database.
+
+    The process's slot is a semaphore. The database's are the transaction-level advisory
+    locks (`lock_class`, 0) to (`lock_class`, limit − 1), taken on the connection that the
+    computation reads through (the replica's inside `reading_from_replica()`) in a
+    transaction around it. PostgreSQL releases them when that transaction ends, however it
+    ends, or when its session does (a process killed in the middle). A hot standby takes
+    advisory locks as its primary does, each server its own, so the limit holds per server
+    that computes."""
+
+    def __init__(self, lock_class: int, limit: Callable[[], int]) -> None:
+        self.process = threading.BoundedSemaphore(1)
+        self.lock_class = lock_class
+        self.limit = limit
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """The block run in a free slot; `Busy` if there is none."""
+        if not self.process.acquire(blocking=False):
+            raise Busy
+        try:
+            using = domain_reads()
+            shared = connections[using].vendor == "postgresql"
+            with transaction.atomic(using=using) if shared else nullcontext():
+                if shared and not self._database_slot(using):
+                    raise Busy
+                yield
+        finally:
+            self.process.release()
+
+    def _database_slot(self, using: str) -> bool:
+        with connections[using].cursor() as cursor:
+            for slot in range(self.limit()):
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)",
+                               [self.lock_class, slot])
+                if cursor.fetchone()[0]:
+                    return True
+        return False
+
+
 def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int,
-                   slots: threading.Semaphore | None = None) -> T:
+                   slots: Slots | None = None) -> T:
     """The value under `key` if it was computed less than `fresh_seconds` ago; otherwise
     `compute()`'s, computed by one caller at a time. A value up to twice `fresh_seconds` old
     is answered while another caller computes its successor, or while `slots` has none
@@ -114,14 +162,9 @@ def _store(kept: str, value: T, fresh_seconds: int) -> tuple[float, T]:
     return entry
 
 
-def _computed(key: str, compute: Callable[[], T], slots: threading.Semaphore | None) -> T:
-    if slots is not None and not slots.acquire(blocking=False):
-        raise Busy(key)
-    try:
+def _computed(key: str, compute: Callable[[], T], slots: Slots | None) -> T:
+    with slots.held() if slots is not None else nullcontext():
         began = time.monotonic()
         value = compute()
         logger.info("figures %s computed in %.2f s", key, time.monotonic() - began)
         return value
-    finally:
-        if slots is not None:
-            slots.release()

@@ -83,16 +83,21 @@ def replica_configured() -> bool:
     return REPLICA in connections.settings
 
 
+def domain_reads() -> str:
+    """The database that reads of the domain data (REPLICA_APPS) go to here and now."""
+    if (_in_scope.get() and replica_configured()
+            # Inside a transaction on the primary, reads stay there: they may have to see
+            # its own uncommitted writes, or be the ones that lock rows.
+            and not connections[DEFAULT_DB_ALIAS].in_atomic_block):
+        return REPLICA
+    return DEFAULT_DB_ALIAS
+
+
 class ReplicaRouter:
     """Listed in DATABASE_ROUTERS; see the module docstring."""
 
     def db_for_read(self, model: type[Model], **hints: Any) -> str:
-        if (_in_scope.get() and model._meta.app_label in REPLICA_APPS and replica_configured()
-                # Inside a transaction on the primary, reads stay there: they may have to
-                # see its own uncommitted writes, or be the ones that lock rows.
-                and not connections[DEFAULT_DB_ALIAS].in_atomic_block):
-            return REPLICA
-        return DEFAULT_DB_ALIAS
+        return domain_reads() if model._meta.app_label in REPLICA_APPS else DEFAULT_DB_ALIAS
 
     def db_for_write(self, model: type[Model], **hints: Any) -> str:
         return DEFAULT_DB_ALIAS

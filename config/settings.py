@@ -226,6 +226,12 @@ EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 2000)
 STATISTICS_CACHE_SECONDS = env_int("STATISTICS_CACHE_SECONDS", 60)
 if STATISTICS_CACHE_SECONDS < 1:
     raise ImproperlyConfigured("STATISTICS_CACHE_SECONDS must be at least 1")
+# How many new public statistics questions may be computed at once on a database, among every
+# app-server process using it (each computes one at most): each keeps a database core busy
+# for seconds at a million complaints (config/cache.py, docs/performance.md, finding 45).
+STATISTICS_COMPUTATIONS = env_int("STATISTICS_COMPUTATIONS", 1)
+if STATISTICS_COMPUTATIONS < 1:
+    raise ImproperlyConfigured("STATISTICS_COMPUTATIONS must be at least 1")
 # Throttles and idempotency need a cache every app server shares when more than one runs.
 CACHES = {
     "default": {

@@ -13,10 +13,16 @@ import time_machine
 from django.core.cache import cache
 
 from config import cache as figures
-from config.cache import Busy, get_or_compute, refresh
+from config.cache import Busy, Slots, get_or_compute, refresh
 
 KEY = "figures:test"
 KEPT, LOCK = f"{KEY}:kept", f"{KEY}:computing"
+# The advisory locks' class of the slots here: none of the application's.
+LOCK_CLASS = 7
+
+
+def one_slot() -> Slots:
+    return Slots(LOCK_CLASS, lambda: 1)
 
 
 class Counted:
@@ -112,38 +118,41 @@ def test_a_lock_left_by_a_dead_process_delays_the_others_only_so_long(monkeypatc
     assert 0.3 <= time.monotonic() - began < 3
 
 
+@pytest.mark.django_db
 def test_without_a_free_slot_a_stale_value_is_answered(clock):
-    slots = threading.BoundedSemaphore(1)
+    slots = one_slot()
     compute = Counted()
     get_or_compute(KEY, compute, 60, slots)
     clock.shift(100)
-    assert slots.acquire(blocking=False)  # another question is being computed
+    assert slots.process.acquire(blocking=False)  # another question is being computed
     assert get_or_compute(KEY, compute, 60, slots) == 1
     assert compute.calls == 1 and cache.get(LOCK) is None
-    slots.release()
+    slots.process.release()
     assert get_or_compute(KEY, compute, 60, slots) == 2
 
 
+@pytest.mark.django_db
 def test_without_a_free_slot_and_without_a_value_the_caller_is_told_busy():
-    slots = threading.BoundedSemaphore(1)
+    slots = one_slot()
     compute = Counted()
-    assert slots.acquire(blocking=False)
+    assert slots.process.acquire(blocking=False)
     with pytest.raises(Busy):
         get_or_compute(KEY, compute, 60, slots)
     assert compute.calls == 0 and cache.get(LOCK) is None
-    slots.release()
+    slots.process.release()
     assert get_or_compute(KEY, compute, 60, slots) == 1
 
 
+@pytest.mark.django_db
 def test_a_slot_is_freed_when_its_computation_fails():
-    slots = threading.BoundedSemaphore(1)
+    slots = one_slot()
 
     def fail() -> int:
         raise RuntimeError("the database went away")
 
     with pytest.raises(RuntimeError):
         get_or_compute(KEY, fail, 60, slots)
-    assert slots.acquire(blocking=False)
+    assert slots.process.acquire(blocking=False)
 
 
 def test_each_computation_is_logged_with_its_key_and_time(caplog, clock):

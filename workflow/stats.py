@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
@@ -43,6 +43,7 @@ from django.db.models import (
 from django.db.models.functions import TruncWeek
 
 from complaints.models import Agency, Complaint, Service
+from config.cache import Slots
 from workflow.models import Clock, Event, status_conditions
 from workflow.notifications import CITIZEN_CLOCKS
 from workflow.states import Action, ClockName, ClockStatus, ClosureReason, State
@@ -56,11 +57,13 @@ MEDIAN, P90 = Decimal("0.5"), Decimal("0.9")
 ONE_DECIMAL = Decimal("0.1")
 SECONDS_PER_HOUR = Decimal(3600)
 
-# The public questions (the API's and the public page's) computed at once in one process: one,
-# so that visitors asking many different questions at once hold at most one thread of each
-# app-server process; the others are answered kept figures or told to come back
-# (config/cache.py, docs/statistics.md).
-PUBLIC_COMPUTATIONS = threading.BoundedSemaphore(1)
+# The public questions (the API's and the public page's) computed at once: one in each
+# process, so that visitors asking many different questions at once hold at most one thread of
+# each app-server process, and STATISTICS_COMPUTATIONS on the database among all of them; the
+# others are answered kept figures or told to come back (config/cache.py,
+# docs/statistics.md). Their advisory locks' class: "Adua" in ASCII, used for nothing else.
+PUBLIC_COMPUTATIONS = Slots(lock_class=0x41647561,
+                            limit=lambda: settings.STATISTICS_COMPUTATIONS)
 # What those told to come back are told: about the time one question takes at a million.
 BUSY_RETRY_SECONDS = 5
 

@@ -25,7 +25,7 @@ from django.conf import settings
 print(json.dumps({name: getattr(settings, name) for name in (
     "DATABASES", "DATABASE_ROUTERS", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER",
     "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_TIMEOUT",
-    "STATISTICS_WARM", "CACHES")}, default=str))
+    "STATISTICS_WARM", "STATISTICS_COMPUTATIONS", "CACHES")}, default=str))
 """
 PRIMARY = "postgres://aduan:s3cret@db.internal:5432/aduan"
 PREPARED = {"server_side_binding": True, "prepare_threshold": 2}
@@ -97,6 +97,14 @@ def test_an_app_servers_statement_timeout_is_added_to_the_urls_options():
         "or more seconds")
     assert refusal(DB_STATEMENT_TIMEOUT="1m").endswith(
         "DB_STATEMENT_TIMEOUT must be an integer, not '1m'")
+
+
+def test_the_public_statistics_computed_at_once_on_the_database():
+    assert settings_with()["STATISTICS_COMPUTATIONS"] == 1
+    assert settings_with(STATISTICS_COMPUTATIONS="3")["STATISTICS_COMPUTATIONS"] == 3
+    assert refusal(STATISTICS_COMPUTATIONS="0") == (
+        "django.core.exceptions.ImproperlyConfigured: STATISTICS_COMPUTATIONS must be at "
+        "least 1")
 
 
 def test_without_a_process_name_the_urls_name_the_connections():

@@ -81,6 +81,17 @@ def test_the_statistics_api_reads_the_replica(client, replica, complaints):
     assert_domain_reads_on_the_replica(primary, secondary)
 
 
+@pytest.mark.postgres
+def test_a_public_question_takes_its_slot_on_the_replica(client, replica, complaints):
+    """The computations' limit holds on the database that computes (config.cache.Slots),
+    and a read-only session, as on a hot standby, takes the advisory lock."""
+    response, primary, secondary = reads(replica, lambda: client.get("/api/v1/stats/"))
+
+    assert response.status_code == 200
+    assert [sql for sql in secondary if "pg_try_advisory_xact_lock" in sql]
+    assert [sql for sql in primary if "advisory" in sql] == []
+
+
 def test_the_statistics_page_reads_the_replica(client, replica, complaints):
     response, primary, secondary = reads(replica, lambda: client.get("/statistik/"))
 

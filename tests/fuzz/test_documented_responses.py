@@ -100,11 +100,11 @@ class TestErrorsTheSchemaNowDocuments:
         conforms(SUBMIT, "POST", http.post(SUBMIT, json={}, headers=bad), 401)
 
     def test_statistics_busy_is_503(self, http, fuzz_data):
-        assert PUBLIC_COMPUTATIONS.acquire(blocking=False)  # another question is computed
+        assert PUBLIC_COMPUTATIONS.process.acquire(blocking=False)  # another question is computed
         try:
             response = http.get("/api/v1/stats/")
         finally:
-            PUBLIC_COMPUTATIONS.release()
+            PUBLIC_COMPUTATIONS.process.release()
         body = conforms("/api/v1/stats/", "GET", response, 503)
         assert body["error"]["code"] == "statistics_busy"
 
