@@ -5,7 +5,9 @@ requests round-robin until `seconds` have passed, or once through if the spec sa
 spec: {"port", "seconds", "ok": [statuses], "threads": [[{"method", "path", "headers",
 "body"}, …], …]}; "{n}" in a body becomes a number unique within the run. An item may name a
 "body_file" instead, whose bytes are sent as they are (a multipart upload), and a "kind":
-the result then also gives each kind's answered requests and latencies.
+the result then also gives each kind's answered requests and latencies. With
+"retry_after": true a thread told to come back (`Retry-After`) waits as long before its next
+request, as a well-behaved client does.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
                 client = Client(spec["port"], timeout=60)
                 continue
             seen[str(answer.status)] += 1
+            wait = answer.headers.get("retry-after") if spec.get("retry_after") else None
+            if wait is not None:
+                time.sleep(max(0.0, min(float(wait), deadline - time.perf_counter())))
             if answer.status in ok_statuses:
                 mine.append(answer.seconds)
                 if "kind" in item:

@@ -9,6 +9,7 @@ shared machine slows both alike, and the ratio is what the targets are about.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 import os
@@ -733,43 +734,51 @@ def new_public_questions(env: dict[str, str], log: Path, workers: int, threads: 
                          staff: list[list[dict[str, Any]]], seconds: float) -> list[Result]:
     """Staff pages loaded while as many clients again ask the public statistics a question no
     one asked before, each time (a new `received_after`), against the same staff load alone.
-    Each app-server process computes one public question at a time (finding 29); run once
-    with as many computations on the database as there are processes, as before finding 45,
-    and once with the default STATISTICS_COMPUTATIONS of 1. Those told to come back get a
-    503 (workflow.stats)."""
-    first = dt.date(2000, 1, 1)
+    Each app-server process computes one public question at a time (finding 29); run with as
+    many computations on the database as there are processes, as before finding 45, and
+    with the default STATISTICS_COMPUTATIONS of 1. Those told to come back get a 503
+    (workflow.stats): the clients ask again at once (a flood), or after its Retry-After."""
+    # Each question covers every complaint, and none is asked twice in the run: a date range
+    # from one of 9,000 days before the data to one of the days after it.
+    first, after = dt.date(2000, 1, 1), dt.date(2040, 1, 1)
     clients = len(staff)
+    ranges = (f"received_after={first + dt.timedelta(days=k % 9000)}"
+              f"&received_before={after + dt.timedelta(days=k // 9000)}"
+              for k in itertools.count())
     results = []
-    for run, limit in enumerate((workers, 1)):
-        days = [first + dt.timedelta(days=run * 5000 + k) for k in range(5000)]
-        questions = [[{"method": "GET", "path": f"/api/v1/stats/?received_after={day}"}
-                      for day in days[t::clients]] for t in range(clients)]
+    for limit in (workers, 1):
         server = Gunicorn(workers=workers, threads=threads)
         server.start({**env, "STATISTICS_COMPUTATIONS": str(limit)},
                      log.with_name(f"{log.stem}-questions-{limit}.log"))
         try:
             alone = load(env, {"port": server.port, "seconds": seconds, "ok": [200],
                                "threads": staff})
-            with ThreadPoolExecutor(2) as pool:
-                pages = pool.submit(load, env, {"port": server.port, "seconds": seconds,
-                                                "ok": [200], "threads": staff})
-                asked = pool.submit(load, env, {"port": server.port, "seconds": seconds,
-                                                "ok": [200, 503], "threads": questions})
-                together, public = pages.result(), asked.result()
+            for polite in (False, True):
+                asked = [next(ranges) for _ in range(30_000)]
+                questions = [[{"method": "GET", "path": f"/api/v1/stats/?{question}"}
+                              for question in asked[t::clients]] for t in range(clients)]
+                with ThreadPoolExecutor(2) as pool:
+                    pages = pool.submit(load, env, {"port": server.port, "seconds": seconds,
+                                                    "ok": [200], "threads": staff})
+                    public = pool.submit(load, env, {
+                        "port": server.port, "seconds": seconds, "ok": [200, 503],
+                        "threads": questions, "retry_after": polite}).result()
+                    together = pages.result()
+                errors = {k: v for k, v in (("staff pages", together["errors"]),
+                                            ("staff pages alone", alone["errors"]),
+                                            ("statistics", public["errors"])) if v}
+                results.append(Result(
+                    f"staff pages while the public asks new statistics questions, {limit} "
+                    f"computed at once, {'honouring Retry-After' if polite else 'a flood'}",
+                    together["per_second"], alone["per_second"], "req/s",
+                    ratio(together["per_second"], alone["per_second"]),
+                    "reported (baseline: the staff pages alone)", None,
+                    error=f"failed requests: {errors}" if errors else None,
+                    details={"clients": clients, "seconds": seconds, "workers": workers,
+                             "statistics_computations": limit, "retry_after": polite,
+                             "staff": together, "staff_alone": alone, "statistics": public}))
         finally:
             server.stop()
-        errors = {k: v for k, v in (("staff pages", together["errors"]),
-                                    ("staff pages alone", alone["errors"]),
-                                    ("statistics", public["errors"])) if v}
-        results.append(Result(
-            "staff pages while the public asks new statistics questions, "
-            f"{limit} computed at once", together["per_second"], alone["per_second"], "req/s",
-            ratio(together["per_second"], alone["per_second"]),
-            "reported (baseline: the staff pages alone)", None,
-            error=f"failed requests: {errors}" if errors else None,
-            details={"clients": clients, "seconds": seconds, "workers": workers,
-                     "statistics_computations": limit, "staff": together,
-                     "staff_alone": alone, "statistics": public}))
     return results
 
 

@@ -41,7 +41,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="also fail (exit 3) when a timing or memory target is missed")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["queries", "latency", "feed", "exports", "statistics",
-                                 "attachments", "load", "mix", "actions", "pages", "sweep"],
+                                 "questions", "attachments", "load", "mix", "actions",
+                                 "pages", "sweep"],
                         help="leave out a group of benchmarks (repeatable)")
     parser.add_argument("--db-rtt", type=float, default=0.0, metavar="MS",
                         help="the app servers' round trips to PostgreSQL take MS longer, as "
@@ -450,6 +451,7 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
             officers, scopes = officers_signed_in(people["agency"])
             results += guarded("dashboards at opening", lambda: measure.dashboards_at_opening(
                 env, log, args.workers, args.threads, officers, scopes, scale.concurrency))
+        if "questions" not in args.skip:
             results += guarded("new public questions", lambda: measure.new_public_questions(
                 env, log, args.workers, args.threads,
                 read_specs(people, cookies, scale.concurrency // 2)["pages"],
