@@ -8,6 +8,9 @@ as PASS or FAIL:
 - every server serves the collected static files itself (WhiteNoise);
 - with a read replica configured, each server's statistics read through it: each server's
   connections to it, named by its `DB_APPLICATION_NAME`, appear in pg_stat_activity;
+- new public statistics questions are limited on the database across the servers: while
+  every slot of STATISTICS_COMPUTATIONS is held (as by processes computing), each server
+  tells a new question to come back, and answers it once they are free;
 - an ombudsman's export from either server holds what was submitted to the other;
 - a batch of complaints whose `verify` deadline is moved into the past at once is swept by
   the workers together: each clock breached exactly once, at its real deadline, each mail
@@ -207,6 +210,42 @@ def check_replica(report: Report, servers: Sequence[str], app_names: Sequence[st
     report.check("statistics read through the replica by every server", not missing,
                  f"no replica connection from {', '.join(missing)}" if missing else
                  f"each of the {len(servers)} servers holds a connection to the replica")
+
+
+def check_statistics_limit(report: Report, servers: Sequence[str]) -> None:
+    from django.conf import settings
+    from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+    from config.routers import REPLICA, replica_configured
+    from workflow.stats import PUBLIC_COMPUTATIONS
+
+    # The slots are taken on the database that computes: the replica's, when there is one.
+    alias = REPLICA if replica_configured() else DEFAULT_DB_ALIAS
+    if connections[alias].vendor != "postgresql":
+        report.say("  ----  statistics limit across servers: PostgreSQL only; not checked")
+        return
+    # Questions no one asked: not those of check_replica.
+    paths = [f"/api/v1/stats/?received_after={dt.date(2001, 1, 1) + dt.timedelta(days=n)}"
+             for n in range(len(servers))]
+
+    def ask() -> list[tuple[str, Answer]]:
+        return [(server, call(server, "GET", path)) for server, path in zip(servers, paths)]
+
+    slots = settings.STATISTICS_COMPUTATIONS
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        for slot in range(slots):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                           [PUBLIC_COMPUTATIONS.lock_class, slot])
+        busy = ask()
+    free = ask()
+    told = [f"{server}: {a.status}" for server, a in busy
+            if a.status != 503 or b"statistics_busy" not in a.body]
+    report.check(f"new statistics questions wait while the database's {slots} slot(s) are "
+                 "held", not told, "; ".join(told) or
+                 f"each of the {len(servers)} servers answered 503 statistics_busy")
+    refused = [f"{server}: {a.status}" for server, a in free if a.status != 200]
+    report.check("and are answered once the slots are free", not refused,
+                 "; ".join(refused) or f"{len(free)} requests, all 200")
 
 
 def check_exports(report: Report, servers: Sequence[str], numbers: Sequence[str]) -> None:
@@ -418,6 +457,7 @@ def run(servers: Sequence[str], worker_logs: Sequence[Path], *, due: int = DEFAU
     numbers = check_shared_writes(report, servers, service)
     check_static(report, servers)
     check_replica(report, servers, app_names)
+    check_statistics_limit(report, servers)
     check_exports(report, servers, numbers)
     check_workers(report, service, due, worker_logs)
     check_audit(report)
