@@ -5,12 +5,19 @@ twice, and each row's outcome commits right after its send: delivery is at-least
 worker killed between handing a mail over and committing it sends that one mail again. A send
 that fails is retried with exponential back-off; after MAX_ATTEMPTS the row is
 a dead letter, visible (and retryable) in the admin.
+
+When the mail server cannot be reached at all (refused, silent past EMAIL_TIMEOUT, hanging
+up, refusing the login), the pass stops delivering after that first failure: the other mails
+wait for the next pass, with no attempt counted against them. An outage then costs a pass
+one EMAIL_TIMEOUT, not one per pending mail, and the worker's sweeps go on at their pace. A
+mail the server refuses (its address, its content) is that mail's failure alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -26,6 +33,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 LANGUAGES = ("id", "en")
 BATCH = 100
+# Refusals of one mail; any other error of the network or of SMTP (smtplib's errors are
+# OSErrors) means the server cannot take mail now.
+REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
 def render(notification: Notification) -> tuple[str, str]:
@@ -69,15 +79,22 @@ def deliver_pending(*, now: dt.datetime, batch: int = BATCH) -> dict[str, int]:
             with transaction.atomic():
                 row = (due.select_for_update(skip_locked=True).select_related("event")
                        .filter(pk=pk).first())
-                if row is not None:  # else another worker holds it, or has sent it
-                    counts[_deliver(row, now)] += 1
-                    delivered += 1
+                if row is None:  # another worker holds it, or has sent it
+                    continue
+                outcome, error = _deliver(row, now)
+                counts[outcome] += 1
+                delivered += 1
+            if isinstance(error, OSError) and not isinstance(error, REFUSED):
+                log.warning("notifications: the mail server cannot take mail (%s); the "
+                            "others wait for the next pass", error)
+                return counts
         if len(ids) < batch or not delivered:
             break
     return counts
 
 
-def _deliver(row: Notification, now: dt.datetime) -> str:
+def _deliver(row: Notification, now: dt.datetime) -> tuple[str, Exception | None]:
+    """The row's outcome (sent, retry or dead), and the error it failed with, if any."""
     row.attempts += 1
     try:
         subject, body = render(row)
@@ -91,8 +108,8 @@ def _deliver(row: Notification, now: dt.datetime) -> str:
         else:
             row.next_attempt_at = now + dt.timedelta(minutes=2 ** row.attempts)
         row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-        return "dead" if row.status == Notification.Status.DEAD else "retry"
+        return "dead" if row.status == Notification.Status.DEAD else "retry", error
     row.status = Notification.Status.SENT
     row.sent_at = now
     row.save(update_fields=["attempts", "status", "sent_at"])
-    return "sent"
+    return "sent", None
