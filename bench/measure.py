@@ -558,10 +558,20 @@ def sharing_a_cache(env: dict[str, str], log: Path, workers: int, threads: int, 
     each computation of figures is a line (config/cache.py)."""
     cache = shared_cache(name)
     emptied(cache)
+    with serving(env, log, workers, threads, name,
+                 {**cache, "STATISTICS_CACHE_SECONDS": str(keep)}) as started:
+        yield started
+
+
+@contextmanager
+def serving(env: dict[str, str], log: Path, workers: int, threads: int, name: str,
+            settings: dict[str, str]) -> Iterator[tuple[Gunicorn, Path]]:
+    """An app server of its own, with `settings` added to its environment, and its log
+    (named `name` beside `log`); stopped when the block ends."""
     server = Gunicorn(workers=workers, threads=threads)
     server_log = log.with_name(f"{log.stem}-{name}.log")
     server_log.unlink(missing_ok=True)
-    server.start({**env, **cache, "STATISTICS_CACHE_SECONDS": str(keep)}, server_log)
+    server.start({**env, **settings}, server_log)
     try:
         yield server, server_log
     finally:
@@ -747,10 +757,8 @@ def new_public_questions(env: dict[str, str], log: Path, workers: int, threads: 
               for k in itertools.count())
     results = []
     for limit in (workers, 1):
-        server = Gunicorn(workers=workers, threads=threads)
-        server.start({**env, "STATISTICS_COMPUTATIONS": str(limit)},
-                     log.with_name(f"{log.stem}-questions-{limit}.log"))
-        try:
+        with serving(env, log, workers, threads, f"questions-{limit}",
+                     {"STATISTICS_COMPUTATIONS": str(limit)}) as (server, _log):
             alone = load(env, {"port": server.port, "seconds": seconds, "ok": [200],
                                "threads": staff})
             for polite in (False, True):
@@ -777,8 +785,6 @@ def new_public_questions(env: dict[str, str], log: Path, workers: int, threads: 
                     details={"clients": clients, "seconds": seconds, "workers": workers,
                              "statistics_computations": limit, "retry_after": polite,
                              "staff": together, "staff_alone": alone, "statistics": public}))
-        finally:
-            server.stop()
     return results
 
 

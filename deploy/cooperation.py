@@ -214,13 +214,14 @@ def check_replica(report: Report, servers: Sequence[str], app_names: Sequence[st
 
 def check_statistics_limit(report: Report, servers: Sequence[str]) -> None:
     from django.conf import settings
-    from django.db import DEFAULT_DB_ALIAS, connections, transaction
+    from django.db import connections, transaction
 
-    from config.routers import REPLICA, replica_configured
+    from config.routers import domain_reads, reading_from_replica
     from workflow.stats import PUBLIC_COMPUTATIONS
 
-    # The slots are taken on the database that computes: the replica's, when there is one.
-    alias = REPLICA if replica_configured() else DEFAULT_DB_ALIAS
+    # The slots are taken on the database that computes, as the statistics' reads choose it.
+    with reading_from_replica():
+        alias = domain_reads()
     if connections[alias].vendor != "postgresql":
         report.say("  ----  statistics limit across servers: PostgreSQL only; not checked")
         return
