@@ -34,7 +34,7 @@ from workflow.stats import (
 class StatisticsBusy(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "statistics_busy"
-    default_detail = ("This server is computing the statistics of another question. Ask again "
+    default_detail = ("The statistics of other questions are being computed now. Ask again "
                       f"in {BUSY_RETRY_SECONDS} seconds.")
     wait = BUSY_RETRY_SECONDS  # sent as Retry-After
 

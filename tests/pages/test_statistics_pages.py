@@ -409,7 +409,8 @@ def test_a_new_question_while_another_is_computed_is_asked_to_come_back(client, 
         PUBLIC_COMPUTATIONS.process.release()
     assert busy.status_code == 503 and busy["Retry-After"] == "5"
     page = busy.content.decode()
-    assert "computing the statistics of another question. Ask again in 5 seconds." in page
+    assert ("The statistics of other questions are being computed now. "
+            "Ask again in 5 seconds.") in page
     assert 'id="filters-title"' in page and "stats-data" not in page
     assert kept.status_code == 200 and kept.context["statistics"].totals.complaints == 6
     assert get(client, PUBLIC, {"agency": "dishub"}).status_code == 200
