@@ -12,6 +12,9 @@ as PASS or FAIL:
   every slot of STATISTICS_COMPUTATIONS is held (as by processes computing), each server
   tells a new question to come back, and answers it once they are free;
 - an ombudsman's export from either server holds what was submitted to the other;
+- given the servers' statement timeout, a write held up on a row this process has locked
+  is cancelled by it on each server (503 `query_timeout`), keeps nothing, and goes through
+  once the row is free;
 - a batch of complaints whose `verify` deadline is moved into the past at once is swept by
   the workers together: each clock breached exactly once, at its real deadline, each mail
   handed over exactly once, and (from the workers' logs) both workers did part of it.
@@ -273,6 +276,70 @@ def check_exports(report: Report, servers: Sequence[str], numbers: Sequence[str]
         token.delete()
 
 
+def check_statement_timeout(report: Report, servers: Sequence[str], numbers: Sequence[str],
+                            seconds: int) -> None:
+    """A write that waits on a row this process holds: each server's statement timeout
+    cancels it, answered 503 `query_timeout`; nothing of it is kept, and once the row is free
+    the same write goes through."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, transaction
+
+    from api.models import ApiToken
+    from complaints.models import Agency, Complaint, Membership
+    from workflow.states import Role
+
+    if not seconds or connection.vendor != "postgresql" or not numbers:
+        report.say("  ----  statement timeout: no timeout given, or no complaint; not checked")
+        return
+    complaint = Complaint.objects.get(tracking_number=numbers[0])
+    coordinator = (Membership.objects.filter(role=Role.COORDINATOR, agency=complaint.agency_id)
+                   .select_related("user").first())
+    unit = Agency.objects.filter(parent=complaint.agency_id).order_by("code").first()
+    if coordinator is None or unit is None:
+        report.say("  ----  statement timeout: no coordinator or unit to assign with; skipped")
+        return
+    token, secret = ApiToken.issue(coordinator.user, "make serve-prod check")
+    path = f"/api/v1/complaints/{complaint.tracking_number}/transitions/assign/"
+
+    def assign(server: str) -> tuple[Answer, float]:
+        began = time.monotonic()
+        try:
+            answer = call(server, "POST", path, {"unit": unit.code},
+                          {"Authorization": f"Token {secret}"}, timeout=seconds + 10)
+        except TimeoutError:
+            answer = Answer(0, {}, b"no answer")
+        return answer, time.monotonic() - began
+
+    try:
+        events = complaint.events.count()
+        with transaction.atomic():
+            Complaint.objects.select_for_update().get(pk=complaint.pk)
+            with ThreadPoolExecutor(len(servers)) as pool:
+                held = list(pool.map(assign, servers))
+        wrong = [f"{server}: {answer.status} after {took:.1f} s {answer.body[:120]!r}"
+                 for server, (answer, took) in zip(servers, held, strict=True)
+                 if answer.status != 503 or b'"query_timeout"' not in answer.body
+                 or answer.headers.get("retry-after") != "30"
+                 or not seconds <= took < seconds + 10]
+        report.check(f"a write held up on a locked row is cancelled by the servers' "
+                     f"{seconds} s statement timeout", not wrong, "; ".join(wrong) or
+                     f"each of the {len(servers)} servers answered 503 query_timeout after "
+                     + ", ".join(f"{took:.1f}" for _, took in held) + " s")
+        after = Complaint.objects.get(pk=complaint.pk)
+        report.check("and nothing of it is kept",
+                     after.state == complaint.state and after.events.count() == events,
+                     f"{complaint.tracking_number} is {after.state} with "
+                     f"{after.events.count()} events (was {complaint.state}, {events})")
+        again, _ = assign(servers[-1])
+        assigned = again.status == 200 and again.json().get("state") == "assigned"
+        report.check("the same write once the row is free", assigned,
+                     f"{servers[-1]}: {again.status}"
+                     + (f", state {again.json().get('state')}" if again.status == 200 else ""))
+    finally:
+        token.delete()
+
+
 # --- the workers --------------------------------------------------------------------------
 
 def outstanding() -> int:
@@ -448,7 +515,8 @@ def check_audit(report: Report) -> None:
 # --- all of it ------------------------------------------------------------------------------
 
 def run(servers: Sequence[str], worker_logs: Sequence[Path], *, due: int = DEFAULT_DUE,
-        app_names: Sequence[str] = (), out: TextIO = sys.stdout) -> Report:
+        app_names: Sequence[str] = (), statement_timeout: int = 0,
+        out: TextIO = sys.stdout) -> Report:
     report = Report(out)
     report.say(f"Checking {len(servers)} app servers and {len(worker_logs)} SLA workers")
     service = check_servers(report, servers)
@@ -460,6 +528,7 @@ def run(servers: Sequence[str], worker_logs: Sequence[Path], *, due: int = DEFAU
     check_replica(report, servers, app_names)
     check_statistics_limit(report, servers)
     check_exports(report, servers, numbers)
+    check_statement_timeout(report, servers, numbers, statement_timeout)
     check_workers(report, service, due, worker_logs)
     check_audit(report)
     report.say(report.summary())
@@ -479,6 +548,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(repeat)")
     parser.add_argument("--due", type=int, default=DEFAULT_DUE,
                         help=f"complaints to make overdue at once (default {DEFAULT_DUE})")
+    parser.add_argument("--statement-timeout", type=int, default=0,
+                        help="the DB_STATEMENT_TIMEOUT the servers were started with "
+                             "(seconds): then a write held up longer must be cancelled")
     args = parser.parse_args(argv)
     if args.app_name and len(args.app_name) != len(args.server):
         parser.error("give one --app-name for each --server, or none")
@@ -486,7 +558,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import django
 
     django.setup()
-    report = run(args.server, args.worker_log, due=args.due, app_names=args.app_name)
+    report = run(args.server, args.worker_log, due=args.due, app_names=args.app_name,
+                 statement_timeout=args.statement_timeout)
     return 0 if not report.failed else 1
 
 

@@ -100,10 +100,12 @@ grep -E '^(Complaints created now|Password for every demo account)' "$run_dir/se
     | sed 's/^/  /'
 
 echo "Starting two app servers and two SLA workers"
+# Production's 60 s (docs/deploy.md) made short, so that the check of it takes seconds.
+statement_timeout=5
 for server in "a $port_a" "b $port_b"; do
     read -r name port <<<"$server"
     # 2 workers × 2 threads per server on this 2-core machine (docs/deploy.md, "Sizing").
-    start "app-$name" env DB_STATEMENT_TIMEOUT=60 \
+    start "app-$name" env DB_STATEMENT_TIMEOUT="$statement_timeout" \
         "$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$port" \
         --workers 2 --worker-class gthread --threads 2 --timeout 60 --graceful-timeout 20 \
         --control-socket "$run_dir/app-$name.ctl" --access-logfile -
@@ -117,7 +119,7 @@ LOG_LEVEL=WARNING "$BIN/python" -m deploy.cooperation \
     --server "http://127.0.0.1:$port_a" --server "http://127.0.0.1:$port_b" \
     --app-name aduan-app-a --app-name aduan-app-b \
     --worker-log "$run_dir/worker-1.log" --worker-log "$run_dir/worker-2.log" \
-    --due "${DUE:-300}" || status=$?
+    --statement-timeout "$statement_timeout" --due "${DUE:-300}" || status=$?
 
 if [ "${KEEP:-0}" = 1 ]; then
     trap 'exit "$status"' INT TERM  # Ctrl-C: stop everything; the exit status is the check's

@@ -48,7 +48,8 @@ def test_two_app_servers_and_two_workers_cooperate(world: World, tmp_path: Path)
     _prepare(env)
     # Each process names its connections, as the recipe does.
     names = [f"aduan-test-app-{n}" for n in "ab"]
-    servers = [Gunicorn({**env, "DB_APPLICATION_NAME": name, "DB_STATEMENT_TIMEOUT": "60"},
+    # The statement timeout short, as serve_prod.sh has it, so that its check takes seconds.
+    servers = [Gunicorn({**env, "DB_APPLICATION_NAME": name, "DB_STATEMENT_TIMEOUT": "5"},
                         tmp_path / f"{name}.log", workers=2) for name in names]
     # INFO: each worker logs what each pass did; the console mail backend logs each mail.
     workers = [SlaWorker({**env, "LOG_LEVEL": "INFO",
@@ -61,7 +62,8 @@ def test_two_app_servers_and_two_workers_cooperate(world: World, tmp_path: Path)
             process.start()
         report = cooperation.run(
             [f"http://{host}:{port}" for host, port in (s.address for s in servers)],
-            [w.log_path for w in workers], due=DUE, app_names=names, out=out)
+            [w.log_path for w in workers], due=DUE, app_names=names, statement_timeout=5,
+            out=out)
     finally:
         for process in (*workers, *servers):
             process.stop()
@@ -90,3 +92,25 @@ def test_the_check_fails_a_server_whose_statistics_read_the_primary(world: World
     assert report.failed == ["statistics read through the replica by every server"], \
         out.getvalue()
     assert "no replica connection from http://" in out.getvalue()
+
+
+def test_the_check_fails_a_server_without_a_statement_timeout(world: World, submit,
+                                                               tmp_path: Path):
+    """Told of a timeout the server does not have, the check sees the write wait for the
+    row until the check gives up on it. (What follows depends on when the server's write
+    goes through once the row is free, so only the first verdict is asserted.)"""
+    env = production_env(connection.settings_dict, STATIC_ROOT=str(tmp_path / "static"))
+    _prepare(env)
+    number = submit().complaint.tracking_number
+    server = Gunicorn(env, tmp_path / "app.log", workers=1)
+    out = io.StringIO()
+    try:
+        server.start()
+        host, port = server.address
+        report = cooperation.Report(out)
+        cooperation.check_statement_timeout(report, [f"http://{host}:{port}"], [number], 1)
+    finally:
+        server.stop()
+    assert report.failed[0] == ("a write held up on a locked row is cancelled by the "
+                                "servers' 1 s statement timeout"), out.getvalue()
+    assert "b'no answer'" in out.getvalue()
