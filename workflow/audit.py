@@ -127,4 +127,6 @@ def verify_events(tracking_number: str, events: Iterable[Event]) -> ChainReport:
 
 
 def verify_complaint(complaint: Complaint) -> ChainReport:
-    return verify_events(complaint.tracking_number, complaint.events.order_by("seq").iterator())
+    # Read at once: a complaint has tens of events, and a server-side cursor outside a
+    # transaction does not survive a pooler that hands out connections per transaction.
+    return verify_events(complaint.tracking_number, list(complaint.events.order_by("seq")))

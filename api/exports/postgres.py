@@ -17,9 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import QuerySet
 
 from api.exports.complaints import (
@@ -268,22 +267,20 @@ def lines(complaints: QuerySet[Complaint], now: dt.datetime, kind: str) -> Itera
     statement = select(complaints, now, kind)
     if statement is None:
         return
-    with connections[complaints.db].cursor() as cursor:
+    db = complaints.db
+    with transaction.atomic(using=db), connections[db].cursor() as cursor:
         # One statement for the whole export, minutes for millions of complaints: the app
-        # servers' statement timeout is for the requests it answers.
-        timed = settings.DB_STATEMENT_TIMEOUT > 0
-        if timed:
-            cursor.execute("SET statement_timeout = 0")
-        try:
-            with cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT binary)") as copy:
-                copy.set_types(["text"])
-                lines: list[str] = []
-                for (line,) in copy.rows():
-                    lines.append(line)
-                    if len(lines) == chunk_size():
-                        yield "".join(lines)
-                        lines = []
-                yield "".join(lines)
-        finally:
-            if timed:
-                cursor.execute("RESET statement_timeout")
+        # servers' statement timeout is for the requests they answer, whether it comes from
+        # DB_STATEMENT_TIMEOUT or from the database (a role's setting, a pooler's
+        # connect_query). Lifted for this transaction only, so the connection keeps its own,
+        # and behind a pooler the lifting stays with the statement it is for.
+        cursor.execute("SET LOCAL statement_timeout = 0")
+        with cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT binary)") as copy:
+            copy.set_types(["text"])
+            lines: list[str] = []
+            for (line,) in copy.rows():
+                lines.append(line)
+                if len(lines) == chunk_size():
+                    yield "".join(lines)
+                    lines = []
+            yield "".join(lines)

@@ -120,3 +120,23 @@ def test_an_export_is_not_cut_by_the_timeout(world: World, submit: Any, one_seco
     assert all(number in body for number in numbers)
     # The connection's timeout is the app server's again for the next request.
     assert statement_timeout() == "1s"
+
+
+def test_an_export_is_not_cut_by_a_timeout_the_database_sets(world: World, submit: Any):
+    """Behind a pooler the timeout comes from the server connection (PgBouncer's
+    connect_query, a role's setting), not from DB_STATEMENT_TIMEOUT: the export lifts it
+    all the same, and only for itself."""
+    numbers = {submit().complaint.tracking_number for _ in range(3)}
+    client = api_client(world, "ombudsman")
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = '1s'")  # for the session, as connect_query
+    try:
+        lock = Lock("workflow_clock")
+        threading.Timer(2.0, lock.release).start()
+        response = client.get("/api/v1/exports/complaints.csv")
+        assert response.status_code == 200, response.content
+        body = b"".join(response.streaming_content).decode()
+        assert all(number in body for number in numbers)
+        assert statement_timeout() == "1s"
+    finally:
+        connection.close()
