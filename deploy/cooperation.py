@@ -11,7 +11,8 @@ as PASS or FAIL:
 - new public statistics questions are limited on the database across the servers: while
   every slot of STATISTICS_COMPUTATIONS is held (as by processes computing), each server
   tells a new question to come back, and answers it once they are free;
-- an ombudsman's export from either server holds what was submitted to the other;
+- an ombudsman's export from either server holds what was submitted to the other, and
+  either server verifies the audit chains of what was submitted;
 - given the servers' statement timeout, a write held up on a row this process has locked
   is cancelled by it on each server (503 `query_timeout`), keeps nothing, and goes through
   once the row is free;
@@ -272,6 +273,12 @@ def check_exports(report: Report, servers: Sequence[str], numbers: Sequence[str]
                          f"{export.status}, {rows} rows"
                          + (f"; missing {missing}" if missing else
                             ", with every complaint submitted to any server"))
+            verified = [call(server, "GET", f"/api/v1/complaints/{n}/events/verify/",
+                             headers={"Authorization": f"Token {secret}"}) for n in numbers]
+            broken = [f"{n}: {a.status} {a.body[:120]!r}" for n, a in zip(numbers, verified)
+                      if a.status != 200 or a.json().get("ok") is not True]
+            report.check(f"audit chains verified by {server}", not broken,
+                         "; ".join(broken) or f"{len(numbers)} complaints, each chain ok")
     finally:
         token.delete()
 

@@ -1,13 +1,20 @@
 """A read replica for the tests: the "replica" alias that DATABASE_REPLICA_URL would add,
-made here on the test database itself so that no second server is needed."""
+made here on the test database itself so that no second server is needed; and what an
+operator prepares before starting the production processes on it."""
 
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
+from django.core.cache import caches
+from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.test import override_settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from config.routers import REPLICA
@@ -34,3 +41,21 @@ def replica_alias(*, read_only: bool = False) -> Iterator[BaseDatabaseWrapper]:
         connections[REPLICA].close()
         del connections[REPLICA]
         del connections.settings[REPLICA]
+
+
+# The cache the production processes share, as the recipe configures it.
+SHARED_CACHE = {"CACHE_BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "CACHE_LOCATION": "aduan_test_cache"}
+
+
+def prepare_processes(env: dict[str, str]) -> None:
+    """What an operator does before starting the processes: the cache table and the static
+    files (migrations: the test database has them). The cache starts empty: figures another
+    test's processes kept there would answer this one's questions without reading."""
+    with override_settings(CACHES={"default": {"BACKEND": SHARED_CACHE["CACHE_BACKEND"],
+                                               "LOCATION": SHARED_CACHE["CACHE_LOCATION"]}}):
+        call_command("createcachetable", verbosity=0)
+        caches["default"].clear()
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"],
+                   cwd=settings.BASE_DIR, env=env, check=True, capture_output=True,
+                   timeout=120)

@@ -32,9 +32,10 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS
 # bare in the exports' own SQL).
 DOMAIN_TABLE = re.compile(r'\b(complaints|workflow)_[a-z_]+\b')
 # What may reach the replica: a SELECT, a server-side cursor over one (PostgreSQL's
-# .iterator()), a COPY of one to the client (the exports), and a read-only transaction.
+# .iterator()), a COPY of one to the client (the exports), a read-only transaction, and the
+# exports' lifting of the statement timeout for theirs (a standby allows it).
 READ = re.compile(r'\s*((DECLARE "\w+" NO SCROLL CURSOR (WITH(OUT)? HOLD )?FOR |COPY \()?'
-                  r'SELECT |(BEGIN|COMMIT|ROLLBACK)$)')
+                  r'SELECT |(BEGIN|COMMIT|ROLLBACK)$|SET LOCAL statement_timeout = 0$)')
 # Who signs in is read with their roles, on the primary (complaints.selectors
 # .user_with_grants): a role taken away counts at once, as a revoked token does.
 SIGN_IN = re.compile(r'FROM "auth_user" u .*LEFT JOIN "complaints_membership" m', re.S)

@@ -6,37 +6,20 @@ About 30 s on two cores, most of it the 250 complaints that the workers share.""
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
-from django.test import override_settings
 
 from deploy import cooperation
 from tests.conftest import World
+from tests.deploy.conftest import SHARED_CACHE, prepare_processes
 from tests.reliability.processes import Gunicorn, SlaWorker, database_url, production_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-SHARED_CACHE = {"CACHE_BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                "CACHE_LOCATION": "aduan_test_cache"}
 # More than one sweeper batch (200), so that the second worker finds unclaimed work.
 DUE = 250
-
-
-def _prepare(env: dict[str, str]) -> None:
-    """What an operator does before starting the processes: the cache table and the static
-    files (migrations: the test database has them)."""
-    with override_settings(CACHES={"default": {"BACKEND": SHARED_CACHE["CACHE_BACKEND"],
-                                               "LOCATION": SHARED_CACHE["CACHE_LOCATION"]}}):
-        call_command("createcachetable", verbosity=0)
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"],
-                   cwd=settings.BASE_DIR, env=env, check=True, capture_output=True,
-                   timeout=120)
 
 
 def test_two_app_servers_and_two_workers_cooperate(world: World, tmp_path: Path):
@@ -45,7 +28,7 @@ def test_two_app_servers_and_two_workers_cooperate(world: World, tmp_path: Path)
         connection.settings_dict, STATIC_ROOT=str(tmp_path / "static"), **SHARED_CACHE,
         DATABASE_REPLICA_URL=f"{url}?options=-c%20default_transaction_read_only%3Don",
     )
-    _prepare(env)
+    prepare_processes(env)
     # Each process names its connections, as the recipe does.
     names = [f"aduan-test-app-{n}" for n in "ab"]
     # The statement timeout short, as serve_prod.sh has it, so that its check takes seconds.
@@ -77,7 +60,7 @@ def test_the_check_fails_a_server_whose_statistics_read_the_primary(world: World
                                                                      tmp_path: Path):
     """A server without the replica's URL reads its statistics from the primary."""
     env = production_env(connection.settings_dict, STATIC_ROOT=str(tmp_path / "static"))
-    _prepare(env)
+    prepare_processes(env)
     server = Gunicorn({**env, "DB_APPLICATION_NAME": "aduan-test-primary-only"},
                       tmp_path / "app.log", workers=1)
     out = io.StringIO()
@@ -100,7 +83,7 @@ def test_the_check_fails_a_server_without_a_statement_timeout(world: World, subm
     row until the check gives up on it. (What follows depends on when the server's write
     goes through once the row is free, so only the first verdict is asserted.)"""
     env = production_env(connection.settings_dict, STATIC_ROOT=str(tmp_path / "static"))
-    _prepare(env)
+    prepare_processes(env)
     number = submit().complaint.tracking_number
     server = Gunicorn(env, tmp_path / "app.log", workers=1)
     out = io.StringIO()
