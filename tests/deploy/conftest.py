@@ -5,10 +5,12 @@ operator prepares before starting the production processes on it."""
 from __future__ import annotations
 
 import copy
+import io
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -18,6 +20,8 @@ from django.test import override_settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from config.routers import REPLICA
+from deploy import cooperation
+from tests.reliability.processes import Gunicorn, SlaWorker
 
 
 @contextmanager
@@ -59,3 +63,20 @@ def prepare_processes(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"],
                    cwd=settings.BASE_DIR, env=env, check=True, capture_output=True,
                    timeout=120)
+
+
+def run_check(servers: Sequence[Gunicorn], workers: Sequence[SlaWorker],
+              **options: Any) -> cooperation.Report:
+    """deploy.cooperation's check of these processes, started for it and stopped after it;
+    its report printed."""
+    out = io.StringIO()
+    try:
+        for process in (*servers, *workers):
+            process.start()
+        return cooperation.run(
+            [f"http://{host}:{port}" for host, port in (s.address for s in servers)],
+            [w.log_path for w in workers], out=out, **options)
+    finally:
+        for process in (*workers, *servers):
+            process.stop()
+        print(out.getvalue())

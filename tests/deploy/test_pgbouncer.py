@@ -14,7 +14,6 @@ About 20 s on two cores.
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +21,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from deploy import cooperation
 from tests.conftest import World
-from tests.deploy.conftest import SHARED_CACHE, prepare_processes
+from tests.deploy.conftest import SHARED_CACHE, prepare_processes, run_check
 from tests.reliability.processes import (
     PGBOUNCER,
     Gunicorn,
@@ -69,19 +67,9 @@ def test_servers_and_workers_cooperate_through_a_transaction_pooler(
     workers = [SlaWorker({**env, "DATABASE_URL": pgbouncer.url("aduan_worker"),
                           "LOG_LEVEL": "INFO"}, tmp_path / f"worker-{n}.log")
                for n in (1, 2)]
-    out = io.StringIO()
-    try:
-        for process in (*servers, *workers):
-            process.start()
-        report = cooperation.run(
-            [f"http://{host}:{port}" for host, port in (s.address for s in servers)],
-            [w.log_path for w in workers], due=DUE, statement_timeout=TIMEOUT, out=out)
-    finally:
-        for process in (*workers, *servers):
-            process.stop()
-        print(out.getvalue())
+    report = run_check(servers, workers, due=DUE, statement_timeout=TIMEOUT)
 
-    assert report.failed == [], out.getvalue()
+    assert report.failed == [], report.summary()
     checked = {name for name, _ok, _detail in report.results}
     assert any(name.startswith("a write held up") for name in checked)
     assert any(name.startswith("audit chains verified by") for name in checked)

@@ -13,7 +13,7 @@ from django.db import connection
 
 from deploy import cooperation
 from tests.conftest import World
-from tests.deploy.conftest import SHARED_CACHE, prepare_processes
+from tests.deploy.conftest import SHARED_CACHE, prepare_processes, run_check
 from tests.reliability.processes import Gunicorn, SlaWorker, database_url, production_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -39,20 +39,9 @@ def test_two_app_servers_and_two_workers_cooperate(world: World, tmp_path: Path)
                           "DB_APPLICATION_NAME": f"aduan-test-worker-{n}"},
                          tmp_path / f"worker-{n}.log")
                for n in (1, 2)]
-    out = io.StringIO()
-    try:
-        for process in (*servers, *workers):
-            process.start()
-        report = cooperation.run(
-            [f"http://{host}:{port}" for host, port in (s.address for s in servers)],
-            [w.log_path for w in workers], due=DUE, app_names=names, statement_timeout=5,
-            out=out)
-    finally:
-        for process in (*workers, *servers):
-            process.stop()
-        print(out.getvalue())
+    report = run_check(servers, workers, due=DUE, app_names=names, statement_timeout=5)
 
-    assert report.failed == [], out.getvalue()
+    assert report.failed == [], report.summary()
     assert len(report.results) >= 20
 
 
