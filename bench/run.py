@@ -47,6 +47,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db-rtt", type=float, default=0.0, metavar="MS",
                         help="the app servers' round trips to PostgreSQL take MS longer, as "
                              "across a network (bench/network.py)")
+    parser.add_argument("--pgbouncer", type=int, default=0, metavar="POOL",
+                        help="the app servers reach PostgreSQL through PgBouncer in "
+                             "transaction pooling, POOL server connections, prepared "
+                             "statements off (bench/pgbouncer.py)")
     parser.add_argument("--workers", type=int, default=2,
                         help="gunicorn workers of the app server (default 2)")
     parser.add_argument("--threads", type=int, default=2,
@@ -416,6 +420,20 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
     from bench.generate import conninfo
 
     info = conninfo()
+    pooler = None
+    if args.pgbouncer:
+        from django.db import connection
+
+        from bench.pgbouncer import PgBouncer, server_of
+
+        # Any database by its name; bench/settings.py's safety net set by PgBouncer, which
+        # refuses libpq's options.
+        pooler = PgBouncer(server_of(os.environ["DATABASE_URL"]),
+                           {"*": "connect_query='SET statement_timeout = 900000'"},
+                           log.with_suffix(".pgbouncer.log"), args.pgbouncer)
+        pooler.start()
+        env = {**env, "DATABASE_URL": pooler.url(connection.settings_dict["NAME"]),
+               "DB_PREPARED_STATEMENTS": "0", "BENCH_POOLER": "1"}
     server = Gunicorn(workers=args.workers, threads=args.threads)
     server.start(env, log)
     client = Client(server.port)
@@ -497,6 +515,8 @@ def run_http(args: argparse.Namespace, env: dict[str, str], people: dict[str, An
     finally:
         client.close()
         server.stop()
+        if pooler is not None:
+            pooler.stop()
     return results
 
 
@@ -589,7 +609,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench.run: {total:,} complaints in the database ({args.complaints:,} generated, "
           f"anchor {meta['anchor']}); officer {people['officer'].username}, coordinator "
           f"{people['coordinator'].username}"
-          + (f"; database round trips {args.db_rtt:g} ms longer" if args.db_rtt else ""),
+          + (f"; database round trips {args.db_rtt:g} ms longer" if args.db_rtt else "")
+          + (f"; app servers through PgBouncer, {args.pgbouncer} server connections"
+             if args.pgbouncer else ""),
           flush=True)
     results: list[Result] = []
     plans: dict[str, str] = {}
@@ -626,7 +648,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(results))
     report = {"complaints": args.complaints, "in_database": total, "generated": meta,
-              "db_rtt_ms": args.db_rtt, "workers": args.workers, "threads": args.threads,
+              "db_rtt_ms": args.db_rtt, "pgbouncer_pool": args.pgbouncer,
+              "workers": args.workers, "threads": args.threads,
               "machine": {**host, "loadavg_end": Path("/proc/loadavg").read_text().split()[:3]},
               "started_at": stamp.isoformat(timespec="seconds"),
               "seconds": time.perf_counter() - began,

@@ -36,7 +36,9 @@ LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"},
            "loggers": {"config.cache": {"level": "INFO"}}}
 # A safety net, not a target: no statement of a benchmark may run longer than a gunicorn
 # request may (bench/server.py), so a pathological plan fails the run instead of hanging it.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c statement_timeout=900000"
+# Behind PgBouncer (`bench.run --pgbouncer`), which refuses libpq's options, PgBouncer sets it.
+if not os.environ.get("BENCH_POOLER"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c statement_timeout=900000"
 # `bench.run --db-rtt MS`: the app servers reach PostgreSQL as if across a network
 # (bench/network.py); the benchmark's own process and the load clients do not.
 if os.environ.get("BENCH_DB_RTT_MS"):

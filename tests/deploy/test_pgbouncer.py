@@ -23,13 +23,8 @@ from django.db import connection
 
 from tests.conftest import World
 from tests.deploy.conftest import SHARED_CACHE, prepare_processes, run_check
-from tests.reliability.processes import (
-    PGBOUNCER,
-    Gunicorn,
-    PgBouncer,
-    SlaWorker,
-    production_env,
-)
+from bench.pgbouncer import PGBOUNCER, PgBouncer, server_of
+from tests.reliability.processes import Gunicorn, SlaWorker, database_url, production_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -48,9 +43,9 @@ def pgbouncer(tmp_path: Path) -> Iterator[PgBouncer]:
                         "(apt-get install pgbouncer)")
         pytest.skip(f"{PGBOUNCER} is not installed")
     name = connection.settings_dict["NAME"]
-    bouncer = PgBouncer({
-        "aduan_app": f"{name} connect_query='SET statement_timeout = {TIMEOUT * 1000}'",
-        "aduan_worker": name,
+    bouncer = PgBouncer(server_of(database_url(connection.settings_dict)), {
+        "aduan_app": f"dbname={name} connect_query='SET statement_timeout = {TIMEOUT * 1000}'",
+        "aduan_worker": f"dbname={name}",
     }, tmp_path / "pgbouncer.log", pool_size=POOL)
     bouncer.start()
     yield bouncer

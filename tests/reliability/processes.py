@@ -10,13 +10,11 @@ from __future__ import annotations
 import http.client
 import os
 import secrets
-import shutil
 import signal
 import socket
 import string
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -249,69 +247,3 @@ class SlaWorker:
             self.log.close()
             self.log = None
 
-
-PGBOUNCER = Path("/usr/sbin/pgbouncer")
-
-
-class PgBouncer:
-    """PgBouncer on a free loopback port in front of the test database's server, handing
-    out its connections per transaction (`pool_mode = transaction`), at most `pool_size`
-    of them for each database it lists. `databases` maps each name clients connect to onto
-    its settings after `dbname=` (e.g. a `connect_query`). Clients are not asked for a
-    password; PgBouncer logs in as the tests do. Run as root, it runs as `postgres`, since
-    it refuses root."""
-
-    def __init__(self, databases: dict[str, str], log_path: Path, pool_size: int) -> None:
-        self.log_path, self.port = log_path, free_port()
-        given = connection.settings_dict
-        server = {"host": given.get("HOST") or os.environ.get("PGHOST", "localhost"),
-                  "port": str(given.get("PORT") or os.environ.get("PGPORT", "5432")),
-                  "user": given.get("USER") or os.environ.get("PGUSER", ""),
-                  "password": str(given.get("PASSWORD") or os.environ.get("PGPASSWORD", ""))}
-        login = " ".join(f"{k}={v}" for k, v in server.items() if v)
-        self.config = "\n".join([
-            "[databases]",
-            *(f"{name} = {login} dbname={entry}" for name, entry in databases.items()),
-            "[pgbouncer]",
-            f"listen_addr = {HOST}", f"listen_port = {self.port}", "unix_socket_dir =",
-            "auth_type = any", "pool_mode = transaction", f"default_pool_size = {pool_size}",
-            "max_client_conn = 200", ""])
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log: BinaryIO | None = None
-
-    def url(self, database: str) -> str:
-        return f"postgres://aduan@{HOST}:{self.port}/{database}"
-
-    def start(self, timeout: float = 20) -> None:
-        # Its configuration in a directory of its own: pytest's is out of reach of the user
-        # it switches to. It holds the server's password, so that user alone reads it.
-        self.directory = Path(tempfile.mkdtemp(prefix="aduan-pgbouncer-"))
-        ini = self.directory / "pgbouncer.ini"
-        ini.write_text(self.config)
-        ini.chmod(0o600)
-        as_user = []
-        if os.geteuid() == 0:
-            as_user = ["-u", "postgres"]
-            for path in (self.directory, ini):
-                shutil.chown(path, "postgres")
-        self.log = self.log_path.open("ab")
-        self.process = subprocess.Popen([str(PGBOUNCER), *as_user, str(ini)],
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"pgbouncer exited with {self.process.returncode}; "
-                                   f"see {self.log_path}")
-            try:
-                with socket.create_connection((HOST, self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"pgbouncer did not listen within {timeout}s; see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            _end(self.process, [], grace=5)
-            shutil.rmtree(self.directory, ignore_errors=True)
-        if self.log is not None:
-            self.log.close()
