@@ -11,8 +11,9 @@ as PASS or FAIL:
 - new public statistics questions are limited on the database across the servers: while
   every slot of STATISTICS_COMPUTATIONS is held (as by processes computing), each server
   tells a new question to come back, and answers it once they are free;
-- an ombudsman's export from either server holds what was submitted to the other, and
-  either server verifies the audit chains of what was submitted;
+- an ombudsman's export from either server holds what was submitted to the other, either
+  server verifies the audit chains of what was submitted, and the change feed followed
+  from either holds their events;
 - given the servers' statement timeout, a write held up on a row this process has locked
   is cancelled by it on each server (503 `query_timeout`), keeps nothing, and goes through
   once the row is free;
@@ -279,8 +280,33 @@ def check_exports(report: Report, servers: Sequence[str], numbers: Sequence[str]
                       if a.status != 200 or a.json().get("ok") is not True]
             report.check(f"audit chains verified by {server}", not broken,
                          "; ".join(broken) or f"{len(numbers)} complaints, each chain ok")
+            followed, failed = follow_feed(server, {"Authorization": f"Token {secret}"})
+            unseen = [n for n in numbers if n not in followed]
+            report.check(f"change feed followed from {server}", not unseen and not failed,
+                         f"{sum(followed.values())} events of {len(followed)} complaints"
+                         + (f"; then {failed}" if failed else "")
+                         + (f"; nothing of {unseen}" if unseen else
+                            ", the submissions to every server among them"))
     finally:
         token.delete()
+
+
+def follow_feed(server: str, headers: dict[str, str]) -> tuple[Counter[str], str]:
+    """The change feed read from its start to its end, as an ombudsman's client does:
+    events per tracking number, and what went wrong ("" if nothing)."""
+    events: Counter[str] = Counter()
+    after = ""
+    while True:
+        page = call(server, "GET", "/api/v1/exports/events.jsonl?limit=10000"
+                    + (f"&after={after}" if after else ""),
+                    headers={**headers, "Accept": "application/x-ndjson"})
+        if page.status != 200:
+            return events, f"{page.status} {page.body[:120]!r}"
+        lines = [json.loads(line) for line in page.body.splitlines() if line.strip()]
+        events.update(line["tracking_number"] for line in lines if "tracking_number" in line)
+        if len(lines) <= 1 or lines[-1].get("next_cursor") in (None, after):
+            return events, ""
+        after = lines[-1]["next_cursor"]
 
 
 def check_statement_timeout(report: Report, servers: Sequence[str], numbers: Sequence[str],
