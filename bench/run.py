@@ -647,10 +647,11 @@ def main(argv: list[str] | None = None) -> int:
         results += guarded("sla_sweep", sweep)
     print()
     print(table(results))
+    from django.conf import settings
+
     report = {"complaints": args.complaints, "in_database": total, "generated": meta,
               "db_rtt_ms": args.db_rtt, "pgbouncer_pool": args.pgbouncer,
-              "app_prepared_statements": (bool(django.conf.settings.POSTGRES_OPTIONS)
-                                          and not args.pgbouncer),
+              "app_prepared_statements": bool(settings.POSTGRES_OPTIONS) and not args.pgbouncer,
               "workers": args.workers, "threads": args.threads,
               "machine": {**host, "loadavg_end": Path("/proc/loadavg").read_text().split()[:3]},
               "started_at": stamp.isoformat(timespec="seconds"),

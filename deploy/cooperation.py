@@ -39,7 +39,8 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -254,8 +255,20 @@ def check_statistics_limit(report: Report, servers: Sequence[str]) -> None:
                  "; ".join(refused) or f"{len(free)} requests, all 200")
 
 
-def check_exports(report: Report, servers: Sequence[str], numbers: Sequence[str]) -> None:
+@contextmanager
+def api_token(user: Any) -> Iterator[dict[str, str]]:
+    """The Authorization header of an API token issued to `user` for the check, revoked
+    when the block ends."""
     from api.models import ApiToken
+
+    token, secret = ApiToken.issue(user, "make serve-prod check")
+    try:
+        yield {"Authorization": f"Token {secret}"}
+    finally:
+        token.delete()
+
+
+def check_exports(report: Report, servers: Sequence[str], numbers: Sequence[str]) -> None:
     from complaints.models import Membership
     from workflow.states import Role
 
@@ -263,11 +276,10 @@ def check_exports(report: Report, servers: Sequence[str], numbers: Sequence[str]
     if ombudsman is None:
         report.say("  ----  exports: no ombudsman account to export with; skipped")
         return
-    token, secret = ApiToken.issue(ombudsman.user, "make serve-prod check")
-    try:
+    with api_token(ombudsman.user) as auth:
         for server in servers:
             export = call(server, "GET", "/api/v1/exports/complaints.csv",
-                          headers={"Authorization": f"Token {secret}", "Accept": "text/csv"})
+                          headers={**auth, "Accept": "text/csv"})
             missing = [n for n in numbers if n.encode() not in export.body]
             rows = export.body.count(b"\n") - 1  # after the header
             report.check(f"export from {server}", export.status == 200 and not missing,
@@ -275,20 +287,18 @@ def check_exports(report: Report, servers: Sequence[str], numbers: Sequence[str]
                          + (f"; missing {missing}" if missing else
                             ", with every complaint submitted to any server"))
             verified = [call(server, "GET", f"/api/v1/complaints/{n}/events/verify/",
-                             headers={"Authorization": f"Token {secret}"}) for n in numbers]
+                             headers=auth) for n in numbers]
             broken = [f"{n}: {a.status} {a.body[:120]!r}" for n, a in zip(numbers, verified)
                       if a.status != 200 or a.json().get("ok") is not True]
             report.check(f"audit chains verified by {server}", not broken,
                          "; ".join(broken) or f"{len(numbers)} complaints, each chain ok")
-            followed, failed = follow_feed(server, {"Authorization": f"Token {secret}"})
+            followed, failed = follow_feed(server, auth)
             unseen = [n for n in numbers if n not in followed]
             report.check(f"change feed followed from {server}", not unseen and not failed,
                          f"{sum(followed.values())} events of {len(followed)} complaints"
                          + (f"; then {failed}" if failed else "")
                          + (f"; nothing of {unseen}" if unseen else
                             ", the submissions to every server among them"))
-    finally:
-        token.delete()
 
 
 def follow_feed(server: str, headers: dict[str, str]) -> tuple[Counter[str], str]:
@@ -318,7 +328,6 @@ def check_statement_timeout(report: Report, servers: Sequence[str], numbers: Seq
 
     from django.db import connection, transaction
 
-    from api.models import ApiToken
     from complaints.models import Agency, Complaint, Membership
     from workflow.states import Role
 
@@ -332,19 +341,18 @@ def check_statement_timeout(report: Report, servers: Sequence[str], numbers: Seq
     if coordinator is None or unit is None:
         report.say("  ----  statement timeout: no coordinator or unit to assign with; skipped")
         return
-    token, secret = ApiToken.issue(coordinator.user, "make serve-prod check")
-    path = f"/api/v1/complaints/{complaint.tracking_number}/transitions/assign/"
+    with api_token(coordinator.user) as auth:
+        path = f"/api/v1/complaints/{complaint.tracking_number}/transitions/assign/"
 
-    def assign(server: str) -> tuple[Answer, float]:
-        began = time.monotonic()
-        try:
-            answer = call(server, "POST", path, {"unit": unit.code},
-                          {"Authorization": f"Token {secret}"}, timeout=seconds + 10)
-        except TimeoutError:
-            answer = Answer(0, {}, b"no answer")
-        return answer, time.monotonic() - began
+        def assign(server: str) -> tuple[Answer, float]:
+            began = time.monotonic()
+            try:
+                answer = call(server, "POST", path, {"unit": unit.code},
+                              auth, timeout=seconds + 10)
+            except TimeoutError:
+                answer = Answer(0, {}, b"no answer")
+            return answer, time.monotonic() - began
 
-    try:
         events = complaint.events.count()
         with transaction.atomic():
             Complaint.objects.select_for_update().get(pk=complaint.pk)
@@ -369,8 +377,6 @@ def check_statement_timeout(report: Report, servers: Sequence[str], numbers: Seq
         report.check("the same write once the row is free", assigned,
                      f"{servers[-1]}: {again.status}"
                      + (f", state {again.json().get('state')}" if again.status == 200 else ""))
-    finally:
-        token.delete()
 
 
 # --- the workers --------------------------------------------------------------------------
