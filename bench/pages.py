@@ -49,7 +49,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("officer", "/staff/dasbor/"),
     ("coordinator", "/staff/?tab=new"),
     ("coordinator", "/staff/?tab=all"),
-    ("coordinator", "/staff/?tab=all&state=closed&order=-received_at"),
+    ("coordinator", "/staff/?tab=all&state=closed&order=newest"),
     ("coordinator", "/staff/?tab=all&q=merdeka"),
     ("coordinator", "/staff/?tab=all&q=jalan"),
     ("coordinator", "/staff/?tab=all&sla_status=breached"),
@@ -63,6 +63,9 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("ombudsman", "/staff/?tab=all&page=200"),  # the last a queue lists (QUEUE_LIMIT)
     ("ombudsman", "/staff/?tab=all&q=merdeka"),
     ("ombudsman", "/staff/?tab=all&sla_status=breached"),
+    # Urgency order, filtered to the complaints without a deadline (finding 49).
+    ("ombudsman", "/staff/?tab=all&state=closed"),
+    ("officer", "/staff/?tab=all&state=closed"),
     ("ombudsman", "/staff/dasbor/"),
     ("ombudsman", "/api/v1/complaints/"),
     ("ombudsman", "/api/v1/complaints/?ordering=-updated_at&state=closed"),
