@@ -129,6 +129,7 @@ def with_relations(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
 
 # What choosing a page of a list needs: the key and every field a list is ordered by.
 ORDER_FIELDS = ("id", "next_due", "received_at", "updated_at")
+URGENCY = ("next_due", "id")  # the queues' order: the next deadline first
 
 
 def narrow(queryset: QuerySet[Complaint]) -> QuerySet[dict[str, Any]]:
@@ -148,11 +149,20 @@ class OrderedKeys:
 
     They are counted up to `limit`, and listed as far: past it `more` is true. Counting a
     scope of tens of thousands was half of a page that surveys it (finding 38); nobody
-    pages through more than `limit`, they narrow the filters."""
+    pages through more than `limit`, they narrow the filters.
+
+    In the urgency order (URGENCY) a page is read in two parts: the complaints with a
+    deadline, in its order, which the partial index complaint_deadline_order holds (the
+    open ones: a tenth of a scope that has been served for years); then those without one
+    (NO_DEADLINE: closed, or every clock stopped or paused), which all share the last
+    place and so follow in the order of their keys. Read as one order, PostgreSQL sorted
+    every complaint of the scope to choose 50, 80–100 ms at a million (finding 49). No
+    deadline lies past NO_DEADLINE: the workflow writes it when none runs."""
 
     def __init__(self, queryset: QuerySet[Complaint], ordering: Iterable[str],
                  limit: int) -> None:
         self.limit, self.more = limit, False
+        self.by_urgency = tuple(ordering) == URGENCY
         self.connection = connections[queryset.db]
         try:
             self.sql, self.params = narrow(queryset).order_by().query.sql_with_params()
@@ -173,11 +183,28 @@ class OrderedKeys:
         return min(found, self.limit)
 
     def __getitem__(self, cut: slice) -> list[int]:
-        if self.sql is None or cut.stop <= cut.start:
+        offset, size = cut.start, cut.stop - cut.start
+        if self.sql is None or size <= 0:
             return []
+        if not self.by_urgency:
+            return self._keys(f"ORDER BY {self.order}", (), size, offset)
+        last = (self.connection.ops.adapt_datetimefield_value(NO_DEADLINE),)
+        dated = self._keys("WHERE next_due < %s ORDER BY next_due, id", last, size, offset)
+        if len(dated) == size:
+            return dated
+        skip = 0  # of those without a deadline: none if this page holds some with one
+        if not dated and offset:  # past all with a deadline: skip what earlier pages held
+            ((with_deadline,),) = self._read(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM ({self.sql}) chosen "
+                f"WHERE next_due < %s LIMIT %s) counted", (*self.params, *last, offset))
+            skip = offset - with_deadline
+        return dated + self._keys("WHERE next_due >= %s ORDER BY id", last,
+                                  size - len(dated), skip)
+
+    def _keys(self, clauses: str, params: Sequence[Any], size: int, offset: int) -> list[int]:
         return [key for (key,) in self._read(
-            f"SELECT id FROM ({self.sql}) chosen ORDER BY {self.order} LIMIT %s OFFSET %s",
-            (*self.params, cut.stop - cut.start, cut.start))]
+            f"SELECT id FROM ({self.sql}) chosen {clauses} LIMIT %s OFFSET %s",
+            (*self.params, *params, size, offset))]
 
     def _read(self, sql: str, params: Sequence[Any]) -> list[tuple]:
         with self.connection.cursor() as cursor:

@@ -31,7 +31,7 @@ from complaints.models import (
     Service,
     Visibility,
 )
-from complaints.selectors import ServiceChoice
+from complaints.selectors import URGENCY, ServiceChoice
 from complaints.templatetags.aduan import STATUS_LABELS, local, zone_label
 from workflow.errors import InvalidInput
 from workflow.payloads import MAX_TEXT
@@ -253,7 +253,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 QUEUE_FILTERS = ("state", "service", "sla_status", "received_after", "received_before", "q")
 
 QUEUE_ORDER = {
-    "urgency": ("next_due", "id"),
+    "urgency": URGENCY,
     "newest": ("-received_at", "-id"),
     "oldest": ("received_at", "id"),
 }

@@ -8,19 +8,32 @@ import datetime as dt
 import pytest
 from django.core.paginator import Paginator
 
-from complaints.models import Complaint
+from complaints.models import NO_DEADLINE, Complaint
 from complaints.selectors import OrderedKeys, complaints_visible_to, narrow
 from complaints.forms.staff import QUEUE_ORDER
-from tests.conftest import MONDAY_9_WIB
-from workflow.states import Role, State
+from tests.conftest import MONDAY_9_WIB, valid_payload
+from workflow.services import complaint_transition
+from workflow.states import Action, Role, State
 
 
 @pytest.fixture
 def queue(world, complaint_in):
-    """Complaints in every state, received a day apart, some on the same instant."""
-    for day, state in enumerate([*State, *State]):
-        complaint_in(state, now=MONDAY_9_WIB + dt.timedelta(days=day % 5))
-    return complaints_visible_to(world.actor(Role.COORDINATOR))
+    """Complaints in every state, received a day apart, some on the same instant; some
+    open ones waiting for the citizen's information, with no deadline running, made
+    between closed ones: in the urgency order they share the last place with the closed
+    ones and go by key among them."""
+    for day, state in enumerate([*State, *State, State.ASSIGNED, State.CLOSED,
+                                 State.ASSIGNED, State.CLOSED]):
+        complaint = complaint_in(state, now=MONDAY_9_WIB + dt.timedelta(days=day % 5))
+        if day >= 2 * len(State) and state == State.ASSIGNED:
+            complaint_transition(complaint=complaint, action=Action.REQUEST_INFO,
+                                 actor=world.actor(Role.OFFICER, complaint),
+                                 payload=valid_payload(Action.REQUEST_INFO, world),
+                                 now=MONDAY_9_WIB + dt.timedelta(days=5))
+    scope = complaints_visible_to(world.actor(Role.COORDINATOR))
+    waiting = scope.filter(state=State.ASSIGNED, next_due=NO_DEADLINE)
+    assert waiting.count() == 2 and scope.filter(next_due=NO_DEADLINE).count() == 6
+    return scope
 
 
 @pytest.mark.parametrize("order", QUEUE_ORDER)
