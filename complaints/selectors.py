@@ -151,13 +151,14 @@ class OrderedKeys:
     scope of tens of thousands was half of a page that surveys it (finding 38); nobody
     pages through more than `limit`, they narrow the filters.
 
-    In the urgency order (URGENCY) a page is read in two parts: the complaints with a
+    In the urgency order (URGENCY) a page is read from two parts: the complaints with a
     deadline, in its order, which the partial index complaint_deadline_order holds (the
     open ones: a tenth of a scope that has been served for years); then those without one
     (NO_DEADLINE: closed, or every clock stopped or paused), which all share the last
-    place and so follow in the order of their keys. Read as one order, PostgreSQL sorted
-    every complaint of the scope to choose 50, 80–100 ms at a million (finding 49). No
-    deadline lies past NO_DEADLINE: the workflow writes it when none runs."""
+    place and so follow in the order of their keys, read by the key's index. Read as one
+    order, PostgreSQL sorted every complaint of the scope to choose 50, 80–100 ms at a
+    million (finding 49). No deadline lies past NO_DEADLINE: the workflow writes it when
+    none runs."""
 
     def __init__(self, queryset: QuerySet[Complaint], ordering: Iterable[str],
                  limit: int) -> None:
@@ -187,24 +188,21 @@ class OrderedKeys:
         if self.sql is None or size <= 0:
             return []
         if not self.by_urgency:
-            return self._keys(f"ORDER BY {self.order}", (), size, offset)
-        last = (self.connection.ops.adapt_datetimefield_value(NO_DEADLINE),)
-        dated = self._keys("WHERE next_due < %s ORDER BY next_due, id", last, size, offset)
-        if len(dated) == size:
-            return dated
-        skip = 0  # of those without a deadline: none if this page holds some with one
-        if not dated and offset:  # past all with a deadline: skip what earlier pages held
-            ((with_deadline,),) = self._read(
-                f"SELECT COUNT(*) FROM (SELECT 1 FROM ({self.sql}) chosen "
-                f"WHERE next_due < %s LIMIT %s) counted", (*self.params, *last, offset))
-            skip = offset - with_deadline
-        return dated + self._keys("WHERE next_due >= %s ORDER BY id", last,
-                                  size - len(dated), skip)
+            return self._page(f"({self.sql})", self.params, self.order, size, offset)
+        # Each part up to the end of the page, in its own order; the page cut from both.
+        last, end = self.connection.ops.adapt_datetimefield_value(NO_DEADLINE), offset + size
+        parts = (f"(SELECT id, next_due, 0 AS part FROM (SELECT id, next_due FROM ({self.sql}) "
+                 f"chosen WHERE next_due < %s ORDER BY next_due, id LIMIT %s) dated "
+                 f"UNION ALL SELECT id, next_due, 1 AS part FROM (SELECT id, next_due FROM "
+                 f"({self.sql}) chosen WHERE next_due >= %s ORDER BY id LIMIT %s) undated)")
+        return self._page(parts, (*self.params, last, end, *self.params, last, end),
+                          "part, next_due, id", size, offset)
 
-    def _keys(self, clauses: str, params: Sequence[Any], size: int, offset: int) -> list[int]:
+    def _page(self, source: str, params: Sequence[Any], order: str, size: int, offset: int
+              ) -> list[int]:
         return [key for (key,) in self._read(
-            f"SELECT id FROM ({self.sql}) chosen {clauses} LIMIT %s OFFSET %s",
-            (*self.params, *params, size, offset))]
+            f"SELECT id FROM {source} chosen ORDER BY {order} LIMIT %s OFFSET %s",
+            (*params, size, offset))]
 
     def _read(self, sql: str, params: Sequence[Any]) -> list[tuple]:
         with self.connection.cursor() as cursor:

@@ -267,12 +267,15 @@ class TestQueues:
 
     # 1 the session, 2 its user with their memberships (and their agencies' zones), 3 the
     # services of the filter, 4 the count for the paginator, 5 the page chosen on the
-    # complaint table, 6 its complaints with their relations, 7 their clocks.
+    # complaint table (those with a deadline and, closed, those without one), 6 its
+    # complaints with their relations, 7 their clocks.
     @pytest.mark.parametrize(("persona", "expected"), [
         ("coordinator", 7), ("ombudsman", 7), ("administrator", 7)])
-    def test_queries_do_not_grow_with_the_page(self, world, as_persona, submit,
+    def test_queries_do_not_grow_with_the_page(self, world, as_persona, submit, complaint_in,
                                                django_assert_num_queries, persona, expected):
         client = as_persona(persona)
+        complaint_in(State.CLOSED)
+        complaint_in(State.CLOSED)
         for count in (3, 30):
             for _ in range(count - Complaint.objects.count()):
                 submit()

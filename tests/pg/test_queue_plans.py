@@ -233,7 +233,8 @@ def test_a_whole_scope_is_paged_from_the_deadline_index(world, complaint_in):
     in ten has a deadline. Read as one order, PostgreSQL sorted every complaint to choose
     50: 80–100 ms at a million, five times that at five. Now the complaints with a deadline
     are read in order from complaint_deadline_order, and those without one in order of
-    their keys, so neither sorts the table (complaints 0009, finding 49)."""
+    their keys, each up to the end of the page: only what the page needs is sorted
+    (complaints 0009, finding 49)."""
     complaint_in(State.ASSIGNED)
     columns = [f.column for f in Complaint._meta.concrete_fields if f.column != "id"]
     with_deadline = "g %% 10 = 0"
@@ -260,14 +261,17 @@ def test_a_whole_scope_is_paged_from_the_deadline_index(world, complaint_in):
 
     with connection.execute_wrapper(capture):
         assert keys[0:50] == expected[:50]  # the first page: with a deadline only
-        (first,) = statements
+        assert keys[dated - 10:dated + 40] == expected[dated - 10:dated + 40]  # both
         assert keys[dated + 50:dated + 100] == expected[dated + 50:dated + 100]
-        *_, past = statements  # past them: how many there were, then by key
-    plans = {}
-    for name, (sql, params) in (("first", first), ("past", past)):
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN {sql}", params)
-            plans[name] = "\n".join(row[0] for row in cursor.fetchall())
-    assert "using complaint_deadline_order on complaints_complaint" in plans["first"], plans
-    assert "using complaints_complaint_pkey on complaints_complaint" in plans["past"], plans
-    assert not any("Sort" in plan for plan in plans.values()), plans
+    assert len(statements) == 3  # one a page
+    # The first page's plan. (Further on, each part reads thousands of this table's 20,000
+    # rows, which a scan of the table gives as cheaply; at a million it does not.)
+    sql, params = statements[0]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "using complaint_deadline_order on complaints_complaint" in plan, plan
+    assert "using complaints_complaint_pkey on complaints_complaint" in plan, plan
+    # The one sort: the page's, of what the two parts gave.
+    assert plan.count("Sort Key") == 1, plan
+    assert re.search(r"->  Sort .*\n\s+Sort Key: .*\n\s+->  Append", plan), plan
