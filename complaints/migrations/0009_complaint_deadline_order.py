@@ -1,8 +1,8 @@
-"""The complaints with a deadline, in the queues' urgency order (next_due, id), holding their
-state: a page of a whole scope (the *all* tabs, the ombudsman's everything) is chosen from
-them, then from the complaints without one by key (selectors.OrderedKeys), where PostgreSQL
-sorted every complaint of the scope to choose 50 (docs/performance.md, finding 49). Only the
-open complaints are in it, with the columns the scopes and the state filter read; built
+"""The complaints with a deadline, in the queues' urgency order (next_due, id): a page of a
+whole scope (the *all* tabs, the ombudsman's everything) is chosen from them and from the
+complaints without one by key (selectors.OrderedKeys), where PostgreSQL sorted every
+complaint of the scope to choose 50 (docs/performance.md, finding 49). Only the open
+complaints are in it, with the columns the scopes and the state filter read; built
 concurrently on PostgreSQL so that writes go on (config.online_indexes).
 """
 
