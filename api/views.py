@@ -43,6 +43,7 @@ from complaints.identifiers import normalize_tracking_number
 from complaints.models import Complaint, Service, ServiceStandard
 from complaints.selectors import (
     CATALOGUE_SECONDS,
+    URGENCY,
     catalogue_key,
     complaint_for_citizen,
     complaint_with_places,
@@ -152,7 +153,7 @@ class ComplaintPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
-    ordering = ("next_due", "id")
+    ordering = URGENCY
 
     def decode_cursor(self, request: Request) -> Any:
         """DRF's cursor, refused (400) unless its position could be one DRF wrote for this
@@ -207,7 +208,7 @@ class ComplaintViewSet(Utf8Input, viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend, StrictOrdering]
     filterset_class = RequestedFilters
     ordering_fields = ["next_due", "received_at", "updated_at", "id"]
-    ordering = ["next_due", "id"]
+    ordering = list(URGENCY)
     pagination_class = ComplaintPagination
 
     def get_throttles(self) -> list[Any]:
