@@ -57,7 +57,6 @@ from complaints.selectors import (
     complaints_visible_to,
     events_in_order,
     queue_rows,
-    scope_filter,
     sees_everything,
     service_choices,
 )
@@ -191,14 +190,13 @@ def filter_data(preset: dict[str, list[str]], query: QueryDict) -> QueryDict:
     return data
 
 
-def tab_queryset(actor: Actor, tab: Tab) -> QuerySet[Complaint]:
-    base = complaints_visible_to(actor)
-    if tab.role is not None:
-        # The scope of this role's grants alone: without a user, the scope does not add
-        # the complaints assigned to the actor elsewhere.
-        grants = tuple(g for g in actor.grants if g.role == tab.role)
-        base = base.filter(scope_filter(Actor(kind="staff", grants=grants)))
-    return base
+def tab_scope(actor: Actor, tab: Tab) -> Actor:
+    """Whose scope the tab lists: the actor's, or that of the actor's grants of the tab's
+    role alone (without a user, the scope does not add the complaints assigned to the
+    actor elsewhere), which the actor's own holds."""
+    if tab.role is None:
+        return actor
+    return Actor(kind="staff", grants=tuple(g for g in actor.grants if g.role == tab.role))
 
 
 @staff_page
@@ -207,16 +205,20 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     tab = next((t for t in tabs if t.key == request.GET.get("tab")), tabs[0])
     now, zone = timezone.now(), actor_zone(actor)
     services = service_choices(root_paths(actor))
+    # The filters on every complaint; OrderedKeys.visible_to keeps those of the tab's scope.
     filterset = filters_named((*QUEUE_FILTERS, *tab.preset))(
-        filter_data(tab.preset, request.GET), queryset=tab_queryset(actor, tab),
+        filter_data(tab.preset, request.GET), queryset=Complaint.objects.all(),
         request=request, now=now)
     dress_queue_filters(filterset.form, services, zone)
     order = QueueOrderForm(request.GET)
     # Dates typed into the filters are days in the actor's agency zone.
     with timezone.override(zone):
         valid = filterset.is_valid()
-        complaints = filterset.qs if valid else Complaint.objects.none()
-    keys = OrderedKeys(complaints, order.ordering(), QUEUE_LIMIT)
+        filtered = filterset.qs if valid else Complaint.objects.none()
+    # With an officer named, the officer's index serves the count whole.
+    officer = filterset.form.cleaned_data.get("assignee") if valid else None
+    keys = OrderedKeys.visible_to(tab_scope(actor, tab), filtered, order.ordering(),
+                                  QUEUE_LIMIT, by_parts=officer in (None, "", "none"))
     listing = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

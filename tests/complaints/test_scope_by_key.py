@@ -1,6 +1,7 @@
 """`scope_filter(actor, by_key=True)` selects exactly the complaints `scope_filter(actor)`
 does, with a condition on the complaint's own columns (the staff dashboard's aggregates
-use it, docs/performance.md finding 15)."""
+use it, docs/performance.md finding 15); `scope_parts(actor)` selects them in parts no two
+of which share a complaint (the queue's count, finding 50)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from complaints.models import Agency, Complaint, Membership
-from complaints.selectors import scope_filter
+from complaints.selectors import OrderedKeys, scope_filter, scope_parts
 from workflow.permissions import Actor
 from workflow.services import complaint_transition
 from workflow.states import Action, Role, State
@@ -76,6 +77,24 @@ def test_the_keyed_scope_selects_what_the_paths_select(spread, django_assert_num
     assert seen["ombudsman"] == {received, in_unit, in_deeper, elsewhere, lent}
 
 
+def test_the_scopes_parts_share_no_complaint_and_hold_all_it_selects(
+        spread, django_assert_num_queries):
+    for person in spread["people"]:
+        actor = Actor.staff(person)
+        scope = set(Complaint.objects.filter(scope_filter(actor)))
+        with django_assert_num_queries(0):
+            parts = scope_parts(actor)
+        found = [set(Complaint.objects.filter(part)) for part in parts]
+        assert sum(map(len, found)) == len(scope), person.username  # none in two parts
+        assert set().union(*found) == scope, person.username
+        # The queue counts by them, in one statement.
+        keys = OrderedKeys.visible_to(actor, Complaint.objects.all(), ("next_due", "id"), 2)
+        with django_assert_num_queries(1):
+            assert keys.count() == min(len(scope), 2), person.username
+        assert keys.more == (len(scope) > 2)
+
+
 def test_no_scope_for_anyone_but_staff(world, submit):
     complaint = submit().complaint
     assert scope_filter(Actor.citizen(complaint), by_key=True) is None
+    assert scope_parts(Actor.citizen(complaint)) is None

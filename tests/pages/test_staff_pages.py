@@ -319,6 +319,20 @@ class TestQueues:
         body = at_the_limit.content.decode()
         assert "All in my scope: 5 complaints" in body and "Narrow the filters" not in body
 
+    @pytest.mark.parametrize(("tab", "caption"), [
+        ("all", "All in my scope: 3 complaints"), ("mine", "Mine: 2 complaints")])
+    def test_an_officers_queue_counts_each_complaint_once(self, world, as_persona,
+                                                          complaint_in, tab, caption):
+        """The officer's own complaints are both the unit's and their own: the count by
+        the scope's parts (finding 50) takes each once."""
+        complaint_in(State.ASSIGNED), complaint_in(State.ASSIGNED)  # the officer's
+        complaint_in(State.RECEIVED)  # not yet the unit's
+        in_unit = complaint_in(State.ASSIGNED)
+        in_unit.assignee = world.second_officer
+        in_unit.save(update_fields=["assignee"])
+        body = as_persona("officer").get(QUEUE, {"tab": tab}, HTTP_ACCEPT_LANGUAGE="en")
+        assert caption in body.content.decode()
+
     @pytest.mark.parametrize(("language", "words"), [
         ("en", ("Assigned", "Verification", "First response", "Statutory answer",
                 "Resolution", "Met", "On time", "Monday, 2 February 2026 09:00 WIB",
