@@ -239,14 +239,57 @@ class OrderedKeys:
             return []
         if not self.by_urgency:
             return self._page(f"({self.sql})", self.params, self.order, size, offset)
-        # Each part up to the end of the page, in its own order; the page cut from both.
-        last, end = self.connection.ops.adapt_datetimefield_value(NO_DEADLINE), offset + size
-        parts = (f"(SELECT id, next_due, 0 AS part FROM (SELECT id, next_due FROM ({self.sql}) "
-                 f"chosen WHERE next_due < %s ORDER BY next_due, id LIMIT %s) dated "
-                 f"UNION ALL SELECT id, next_due, 1 AS part FROM (SELECT id, next_due FROM "
-                 f"({self.sql}) chosen WHERE next_due >= %s ORDER BY id LIMIT %s) undated)")
-        return self._page(parts, (*self.params, last, end, *self.params, last, end),
-                          "part, next_due, id", size, offset)
+        return [key for key, _ in self._by_urgency(offset, size)]
+
+    def after(self, position: tuple[dt.datetime, int] | None, size: int, *,
+              backwards: bool = False) -> list[tuple[int, dt.datetime]]:
+        """The keys and deadlines (next_due) of the `size` complaints after `position`, a
+        deadline and a key, in the urgency order; or `backwards`, those before it, nearest
+        first. For a cursor (the API's list): one statement, read as the pages are."""
+        if self.sql is None or size <= 0:
+            return []
+        return [(key, self._instant(due))
+                for key, due in self._by_urgency(0, size, position, backwards)]
+
+    def _by_urgency(self, offset: int, size: int, after: tuple[dt.datetime, int] | None = None,
+                    backwards: bool = False) -> list[tuple]:
+        """(key, next_due) in the urgency order: each part up to the end of the page, in
+        its own order, and the page cut from both."""
+        adapt = self.connection.ops.adapt_datetimefield_value
+        beyond, way = ("<", "DESC") if backwards else (">", "ASC")
+        dated, undated = (["next_due < %s"], [adapt(NO_DEADLINE)]), (["next_due >= %s"],
+                                                                     [adapt(NO_DEADLINE)])
+        if after is not None:
+            due, key = after
+            if due < NO_DEADLINE:  # within the part with a deadline
+                dated[0].append(f"(next_due, id) {beyond} (%s, %s)")
+                dated[1].extend((adapt(due), key))
+                if backwards:
+                    undated[0].append("1 = 0")  # all come after it
+            else:
+                undated[0].append(f"id {beyond} %s")
+                undated[1].append(key)
+                if not backwards:
+                    dated[0].append("1 = 0")  # all come before it
+        end = offset + size
+        first, second = (1, 0) if backwards else (0, 1)
+        parts = (f"(SELECT id, next_due, {first} AS part FROM (SELECT id, next_due FROM "
+                 f"({self.sql}) chosen WHERE {' AND '.join(dated[0])} "
+                 f"ORDER BY next_due {way}, id {way} LIMIT %s) dated "
+                 f"UNION ALL SELECT id, next_due, {second} AS part FROM (SELECT id, next_due "
+                 f"FROM ({self.sql}) chosen WHERE {' AND '.join(undated[0])} "
+                 f"ORDER BY id {way} LIMIT %s) undated)")
+        return self._read(
+            f"SELECT id, next_due FROM {parts} chosen "
+            f"ORDER BY part, next_due {way}, id {way} LIMIT %s OFFSET %s",
+            (*self.params, *dated[1], end, *self.params, *undated[1], end, size, offset))
+
+    @staticmethod
+    def _instant(value: Any) -> dt.datetime:
+        """A deadline as read by a raw statement: SQLite gives text, in UTC."""
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
     def _page(self, source: str, params: Sequence[Any], order: str, size: int, offset: int
               ) -> list[int]:

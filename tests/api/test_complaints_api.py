@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from api import serializers
+from api.views import ComplaintPagination
 from complaints.defaults import create_default_standard
 from complaints.models import Agency, Service
 from complaints.selectors import CATALOGUE_SECONDS
@@ -171,6 +172,43 @@ class TestList:
         second = client.get(first.json()["next"])
         assert numbers(second) == [closed.tracking_number]
         assert second.json()["next"] is None
+
+    @pytest.mark.parametrize("ordering", [None, "-next_due", "received_at", "-updated_at",
+                                          "id", "-id"])
+    def test_next_and_previous_give_every_complaint_once_past_ties(
+            self, world, as_persona, complaint_in, monkeypatch, ordering):
+        """Closed complaints share their deadline (NO_DEADLINE), and these their receipt
+        and last change too: more of them than DRF's offset cutoff, which made following
+        `next` give the same page again."""
+        monkeypatch.setattr(ComplaintPagination, "offset_cutoff", 2)
+        made = [complaint_in(State.CLOSED) for _ in range(7)]
+        made += [complaint_in(State.RECEIVED), complaint_in(State.ASSIGNED)]
+        field = (ordering or "next_due").lstrip("-")
+        descending = (ordering or "").startswith("-")
+        expected = [c.tracking_number for c in sorted(
+            made, key=lambda c: (getattr(c, field), c.pk), reverse=descending)]
+        assert len({getattr(c, field) for c in made}) < len(made) or field == "id"
+        client = as_persona("coordinator")
+        query = {"page_size": 2, **({"ordering": ordering} if ordering else {})}
+        pages = [client.get(URL, query)]
+        while pages[-1].json()["next"] and len(pages) < 10:
+            pages.append(client.get(pages[-1].json()["next"]))
+        assert [n for page in pages for n in numbers(page)] == expected
+        back = [pages[-1]]
+        while back[-1].json()["previous"] and len(back) < 10:
+            back.append(client.get(back[-1].json()["previous"]))
+        assert [numbers(page) for page in reversed(back)] == [numbers(p) for p in pages]
+
+    @pytest.mark.parametrize("position", ["2026-02-02T02:00:00+00:00", "x|1", "|1", "1|",
+                                          "2026-02-02T02:00:00|1", "99999999999999999999"])
+    def test_a_forged_position_is_400(self, world, as_persona, complaint_in, position):
+        from rest_framework.pagination import Cursor
+        complaint_in(State.RECEIVED)
+        paginator = ComplaintPagination()
+        paginator.base_url = f"http://testserver{URL}"
+        link = paginator.encode_cursor(Cursor(offset=0, reverse=False, position=position))
+        response = as_persona("coordinator").get(link)
+        assert response.status_code == 400 and error_code(response) == "invalid_cursor"
 
     def test_huge_page_size_is_capped(self, world, as_persona, complaint_in):
         complaint_in(State.RECEIVED)

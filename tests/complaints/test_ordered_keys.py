@@ -9,7 +9,7 @@ import pytest
 from django.core.paginator import Paginator
 
 from complaints.models import NO_DEADLINE, Complaint
-from complaints.selectors import OrderedKeys, complaints_visible_to, narrow
+from complaints.selectors import URGENCY, OrderedKeys, complaints_visible_to, narrow
 from complaints.forms.staff import QUEUE_ORDER
 from tests.conftest import MONDAY_9_WIB, valid_payload
 from workflow.services import complaint_transition
@@ -71,3 +71,21 @@ def test_counted_and_listed_up_to_the_limit(queue, order):
             == expected[:limit]
     exactly = OrderedKeys(queue, ordering, limit=len(expected))
     assert exactly.count() == len(expected) and not exactly.more
+
+
+@pytest.mark.parametrize("states", [[State.RECEIVED, State.ASSIGNED], []])
+def test_the_complaints_after_each_one_as_the_orm_has_them(queue, states,
+                                                         django_assert_num_queries):
+    """`after`, the API's cursor: from every complaint's deadline and key, the next ones
+    in the urgency order and, backwards, the ones before, across both parts."""
+    chosen = queue.filter(state__in=states) if states else queue
+    expected = list(narrow(chosen).order_by(*URGENCY).values_list("id", "next_due"))
+    keys = OrderedKeys(chosen, URGENCY, limit=1000)
+    for size in (1, 3, len(expected) + 1):
+        with django_assert_num_queries(1):
+            assert keys.after(None, size) == expected[:size]
+        assert keys.after(None, size, backwards=True) == expected[::-1][:size]
+        for at, (key, due) in enumerate(expected):
+            assert keys.after((due, key), size) == expected[at + 1:at + 1 + size]
+            before = expected[:at][::-1][:size]
+            assert keys.after((due, key), size, backwards=True) == before

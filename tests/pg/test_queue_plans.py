@@ -257,11 +257,15 @@ def test_a_whole_scope_is_paged_from_the_deadline_index(world, complaint_in):
         statements.append((sql, params))
         return execute(sql, params, many, context)
 
+    middle = everything.get(pk=expected[dated // 2])
     with connection.execute_wrapper(capture):
         assert keys[0:50] == expected[:50]  # the first page: with a deadline only
         assert keys[dated - 10:dated + 40] == expected[dated - 10:dated + 40]  # both
         assert keys[dated + 50:dated + 100] == expected[dated + 50:dated + 100]
-    assert len(statements) == 3  # one a page
+        # The API's cursor, from a complaint with a deadline.
+        after = [key for key, _ in keys.after((middle.next_due, middle.pk), 50)]
+        assert after == expected[dated // 2 + 1:dated // 2 + 51]
+    assert len(statements) == 4  # one a page
     # The first page's plan. (Further on, each part reads thousands of this table's 20,000
     # rows, which a scan of the table gives as cheaply; at a million it does not.)
     sql, params = statements[0]
@@ -273,6 +277,14 @@ def test_a_whole_scope_is_paged_from_the_deadline_index(world, complaint_in):
     # The one sort: the page's, of what the two parts gave.
     assert plan.count("Sort Key") == 1, plan
     assert re.search(r"->  Sort .*\n\s+Sort Key: .*\n\s+->  Append", plan), plan
+    # The cursor's: the part with a deadline from its position on, by the index.
+    sql, params = statements[3]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert re.search(r"Index Only Scan using complaint_deadline_order on complaints_complaint"
+                     r".*\n\s+Index Cond: \(+ROW\(", plan), plan
+    assert plan.count("Sort Key") == 1, plan
 
 
 def test_a_scope_is_counted_by_the_indexes_of_its_parts(world, complaint_in):
