@@ -40,7 +40,7 @@ from api.serializers import (
 from api.throttles import CitizenThrottle, SubmitThrottle
 from complaints.filters import RequestedFilters
 from complaints.identifiers import normalize_tracking_number
-from complaints.models import NO_DEADLINE, Complaint, Service, ServiceStandard
+from complaints.models import Complaint, Service, ServiceStandard
 from complaints.selectors import (
     CATALOGUE_SECONDS,
     URGENCY,

@@ -64,11 +64,12 @@ def scope_filter(actor: Actor, *, by_key: bool = False) -> Q | None:
 
 def scope_parts(actor: Actor) -> list[Q] | None:
     """`scope_filter(actor)` as conditions no complaint meets two of, each on the
-    complaint's own columns with the agencies as a subquery: what each grant covers, less what those
-    before it did, then what is assigned to the actor outside them. For a count:
-    PostgreSQL reads each part from the index of its column (the unit's, the agency's, the
-    officer's), where the scope's one condition, a path ORed with the assignee, had it walk
-    an index of every complaint (docs/performance.md, finding 50). None means none."""
+    complaint's own columns with the agencies as a subquery: what each grant covers, less
+    what those before it did, then what is assigned to the actor outside them. For a
+    count: PostgreSQL reads each part from the index of its column (the unit's, the
+    agency's, the officer's), where the scope's one condition, a path ORed with the
+    assignee, had it walk an index of every complaint (docs/performance.md, finding 50).
+    None means none."""
     if actor.kind != "staff":
         return None
     if sees_everything(actor):
