@@ -81,6 +81,13 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("administrator", "/admin/workflow/event/"),
     ("administrator", "/admin/workflow/clock/"),
 )
+# (who, path, pages): the API list's page reached by following `next` that many times, in
+# the part with a deadline and, newest deadline first, among those without one.
+FOLLOWED: tuple[tuple[str, str, int], ...] = (
+    ("ombudsman", "/api/v1/complaints/", 40),
+    ("officer", "/api/v1/complaints/", 40),
+    ("ombudsman", "/api/v1/complaints/?ordering=-next_due", 40),
+)
 
 
 def clients(people: dict[str, Any]) -> dict[str, Client]:
@@ -111,13 +118,25 @@ def cold(client: Client, path: str, **headers: str) -> Any:
     return client.get(path, **headers)
 
 
+def followed(client: Client, path: str, pages: int) -> str:
+    """The link `pages` pages on from `path`, following `next`."""
+    link = path
+    for _ in range(pages):
+        link = client.get(link).json()["next"]
+        if link is None:
+            raise BenchError(f"{path}: fewer than {pages + 1} pages")
+    return link
+
+
 def survey(people: dict[str, Any], repeats: int) -> list[Result]:
     signed_in, named = clients(people), places(people)
+    visits = [(who, f"page: {who} {path}", path)
+              for who, path in ((who, template.format(**named)) for who, template in PAGES)]
+    visits += [(who, f"page: {who} {path} (page {pages + 1}, following next)",
+                followed(signed_in[who], path, pages)) for who, path, pages in FOLLOWED]
     results = []
-    for who, template in PAGES:
-        path = template.format(**named)
+    for who, name, path in visits:
         client = signed_in[who]
-        name = f"page: {who} {path}"
         status = cold(client, path).status_code
         if status != 200:
             results.append(Result(name, None, None, "ms", None, "answers 200", False,
