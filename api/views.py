@@ -19,7 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, generics, serializers, status, viewsets
 from rest_framework.filters import OrderingFilter
-from rest_framework.pagination import CursorPagination, _reverse_ordering
+from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -177,7 +177,8 @@ class ComplaintPagination(CursorPagination):
         self.ordering = self.get_ordering(request, queryset, view)
         self.cursor = self.decode_cursor(request)
         offset, reverse, position = self.cursor or (0, False, None)
-        order = _reverse_ordering(self.ordering) if reverse else self.ordering
+        order = tuple(field[1:] if field.startswith("-") else f"-{field}"
+                      for field in self.ordering) if reverse else self.ordering
         results = _read(queryset, order, position, offset + self.page_size + 1)[offset:]
         self.page = results[:self.page_size]
         following = (self._get_position_from_instance(results[-1], self.ordering)
