@@ -204,8 +204,9 @@ class TestMalformedListCursor:
     def test_cursor_with_a_wide_offset_is_a_page(self, stored, as_persona):
         # A position PostgreSQL would refuse as sent (`-17:00`) is read in UTC.
         client = as_persona("ombudsman")
-        for ordering in ["received_at", "-updated_at", "next_due"]:
-            for raw in ["p=2000-01-02 00:00:00-17:00", "r=1&p=2999-01-01 00:00:00%2B20:41"]:
+        for ordering in ["received_at", "-updated_at", "next_due", "-next_due"]:
+            for raw in ["p=2000-01-02 00:00:00-17:00|1", "r=1&p=2999-01-01 00:00:00%2B20:41|1",
+                        "p=9999-12-31 00:00:00%2B00:00|1"]:
                 response = client.get(LIST, {"cursor": cursor(raw), "ordering": ordering})
                 assert response.status_code == 200, (ordering, raw, response.content[:200])
 
