@@ -118,22 +118,25 @@ def cold(client: Client, path: str, **headers: str) -> Any:
     return client.get(path, **headers)
 
 
-def followed(client: Client, path: str, pages: int) -> str:
-    """The link `pages` pages on from `path`, following `next`."""
-    link = path
-    for _ in range(pages):
-        link = client.get(link).json()["next"]
-        if link is None:
-            raise BenchError(f"{path}: fewer than {pages + 1} pages")
-    return link
+def followed(client: Client, path: str, pages: int) -> tuple[str, int]:
+    """The link up to `pages` pages on from `path`, following `next`, and its page number:
+    a small scope ends sooner."""
+    link, number = path, 1
+    while number <= pages:
+        following = client.get(link).json()["next"]
+        if following is None:
+            break
+        link, number = following, number + 1
+    return link, number
 
 
 def survey(people: dict[str, Any], repeats: int) -> list[Result]:
     signed_in, named = clients(people), places(people)
     visits = [(who, f"page: {who} {path}", path)
               for who, path in ((who, template.format(**named)) for who, template in PAGES)]
-    visits += [(who, f"page: {who} {path} (page {pages + 1}, following next)",
-                followed(signed_in[who], path, pages)) for who, path, pages in FOLLOWED]
+    for who, path, pages in FOLLOWED:
+        link, number = followed(signed_in[who], path, pages)
+        visits.append((who, f"page: {who} {path} (page {number}, following next)", link))
     results = []
     for who, name, path in visits:
         client = signed_in[who]
