@@ -179,7 +179,8 @@ class ComplaintPagination(CursorPagination):
         offset, reverse, position = self.cursor or (0, False, None)
         order = tuple(field[1:] if field.startswith("-") else f"-{field}"
                       for field in self.ordering) if reverse else self.ordering
-        results = _read(queryset, order, position, offset + self.page_size + 1)[offset:]
+        after = None if position is None else _parts_of(position)
+        results = _read(queryset, order, after, offset + self.page_size + 1)[offset:]
         self.page = results[:self.page_size]
         following = (self._get_position_from_instance(results[-1], self.ordering)
                      if len(results) > len(self.page) else None)
@@ -245,10 +246,17 @@ def _position(field: str, position: str) -> str | None:
         return None
 
 
-def _read(queryset: QuerySet[Complaint], ordering: tuple[str, ...], position: str | None,
-          size: int) -> list[dict[str, Any]]:
-    """The first `size` complaints of `queryset` after `position` in `ordering`, each as the
-    values it is ordered by.
+def _parts_of(position: str) -> tuple[str | None, int]:
+    """A position `_position` accepted, as the field's value (None for the key alone) and
+    the key."""
+    value, separator, key = position.rpartition(KEY_SEPARATOR)
+    return (value if separator else None), int(key)
+
+
+def _read(queryset: QuerySet[Complaint], ordering: tuple[str, ...],
+          after: tuple[str | None, int] | None, size: int) -> list[dict[str, Any]]:
+    """The first `size` complaints of `queryset` after the position `after` (_parts_of) in
+    `ordering`, each as the values it is ordered by.
 
     In the urgency order (either way) they are read as the staff queues read their pages
     (OrderedKeys): those with a deadline from complaint_deadline_order, in its order, and
@@ -256,22 +264,20 @@ def _read(queryset: QuerySet[Complaint], ordering: tuple[str, ...], position: st
     scope for each page: 80 ms at a million for the ombudsman's everything, half a
     second at five (docs/performance.md, finding 51)."""
     if ordering[0].lstrip("-") == "next_due":
-        after = None
-        if position is not None:
-            due, _, key = position.rpartition(KEY_SEPARATOR)
-            after = (dt.datetime.fromisoformat(due), int(key))
+        start = None if after is None else (dt.datetime.fromisoformat(after[0]), after[1])
         keys = OrderedKeys(queryset, URGENCY, size)
         return [{"id": key, "next_due": due} for key, due in
-                keys.after(after, size, backwards=ordering[0].startswith("-"))]
+                keys.after(start, size, backwards=ordering[0].startswith("-"))]
     page = narrow(queryset).order_by(*ordering)
-    if position is not None:
-        page = page.filter(_after(ordering, position))
+    if after is not None:
+        page = page.filter(_after(ordering, after))
     return list(page[:size])
 
 
-def _after(ordering: tuple[str, ...], position: str) -> Q:
-    """The complaints after `position` in `ordering` (a field then the key, or the key)."""
-    value, _, key = position.rpartition(KEY_SEPARATOR)
+def _after(ordering: tuple[str, ...], after: tuple[str | None, int]) -> Q:
+    """The complaints after the position `after` in `ordering` (a field then the key, or
+    the key)."""
+    value, key = after
     field = ordering[0].lstrip("-")
     beyond = "lt" if ordering[0].startswith("-") else "gt"
     if field == "id":
