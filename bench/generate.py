@@ -316,11 +316,11 @@ def load_chunk(index: int) -> dict[str, int]:
             tables: dict[str, list[str]] = {t: [] for t in BULK_TABLES}
             for cid in range(batch, min(batch + TXN_SIZE, last + 1)):
                 place = world.places[bisect.bisect_left(world.weights, rng.random())]
-                life = sim.Life(cid, world, place, rng.choice(place.services), rng)
+                service = rng.choice(place.services)
                 path = sim.choose_path(rng, world.open_fraction)
                 duplicate = (latest.get(place.id) if path == "rejected" and rng.random() < 0.3
                              else None)
-                sim.live(life, path, duplicate)
+                life = sim.lived(cid, world, place, service, rng, path, duplicate)
                 complaint, clocks, events, reporter, feedback = sim.rows(life)
                 tables["complaints_complaint"].append(complaint)
                 tables["workflow_clock"].extend(clocks)

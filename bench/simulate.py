@@ -445,6 +445,19 @@ def choose_path(rng: random.Random, open_fraction: float) -> str:
                         "withdrawn_no_info"), (55, 18, 12, 5, 6, 4))[0]
 
 
+def lived(cid: int, world: World, place: Place, service: ServiceRef, rng: random.Random,
+          path: str, duplicate_of: tuple[int, str] | None) -> Life:
+    """A complaint's life along `path`, over by the anchor. A closed life that started
+    recently and would have outlasted the anchor is played again from another start, so
+    that complaints close every day up to the anchor, as they do where a service runs,
+    and the recent ones that did are those whose lives were short."""
+    while True:
+        life = Life(cid, world, place, service, rng)
+        live(life, path, duplicate_of)
+        if max(event[0] for event in life.events) <= world.anchor:
+            return life
+
+
 def live(life: Life, path: str, duplicate_of: tuple[int, str] | None) -> None:
     """Play `path` from receipt to its end (or to the anchor, for open complaints)."""
     rng, anchor = life.rng, life.world.anchor
@@ -466,7 +479,8 @@ def live(life: Life, path: str, duplicate_of: tuple[int, str] | None) -> None:
         life.withdraw(life.fields["received_at"] + _days(rng, 1, 3))
         return
     # Assigned at some point. Open lives are laid out backwards from the anchor, so their
-    # citizen windows are still open; closed ones start far enough back to have ended.
+    # citizen windows are still open; closed ones may start at any time of the two years,
+    # and `lived` plays again those that would not have ended by the anchor.
     asks = path in ("pending_info", "withdrawn_no_info") or rng.random() < 0.15
     answer = _days(rng, 4, 20)
     work = _days(rng, 4, 18)
@@ -479,7 +493,7 @@ def live(life: Life, path: str, duplicate_of: tuple[int, str] | None) -> None:
     elif path == "assigned":
         start = anchor - verify - rng.uniform(0.05, 40) * DAY
     else:
-        start = anchor - rng.uniform(90, 730) * DAY
+        start = anchor - rng.uniform(2, 730) * DAY
     life.submit(start, channel, visibility)
     t = life.fields["received_at"] + verify
     life.assign(t)
