@@ -44,6 +44,8 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("officer", "/staff/?tab=unit"),
     ("officer", "/staff/?tab=all"),
     ("officer", "/staff/?tab=all&q=merdeka"),
+    ("officer", "/staff/?tab=all&q=jalan"),
+    ("officer", "/staff/?tab=all&sla_status=breached"),
     ("officer", "/staff/complaints/{detail}/"),
     ("officer", "/staff/catat/"),
     ("officer", "/staff/dasbor/"),

@@ -547,7 +547,8 @@ def table(results: list[Result]) -> str:
 
 
 SERVER_SETTINGS = ("server_version", "fsync", "synchronous_commit", "wal_sync_method",
-                   "shared_buffers", "work_mem", "jit", "max_parallel_workers_per_gather")
+                   "shared_buffers", "effective_cache_size", "work_mem", "jit",
+                   "max_parallel_workers_per_gather")
 
 
 def machine() -> dict[str, Any]:

@@ -18,8 +18,17 @@ shift
 export BENCH_N=$N BENCH_PYTHON=${PYTHON:-$PWD/.venv/bin/python}
 command -v pg_virtualenv >/dev/null || { echo "pg_virtualenv (postgresql-common) is required" >&2; exit 2; }
 
+# PostgreSQL as docs/deploy.md asks, scaled to this machine (deploy/pg_settings.py), with
+# pg_virtualenv's fsync off; BENCH_PG=defaults leaves pg_virtualenv's defaults, as the rounds
+# before the thirteenth ran (docs/performance.md, finding 53).
+settings=()
+if [ "${BENCH_PG:-}" != defaults ]; then
+    options=$("$BENCH_PYTHON" -m deploy.pg_settings)
+    mapfile -t settings <<< "$options"
+fi
+
 # Inside the cluster's environment (PGHOST, PGPORT, PGUSER, PGPASSWORD are set).
-exec deploy/throwaway_pg.sh bash -euo pipefail -c '
+exec deploy/throwaway_pg.sh "${settings[@]}" bash -euo pipefail -c '
     export DATABASE_URL="postgresql://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/aduan_bench"
     export DJANGO_SETTINGS_MODULE=bench.settings PYTHONPATH="$PWD"
     createdb aduan_bench

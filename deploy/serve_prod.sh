@@ -14,8 +14,10 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 
 if [ "${SERVE_PROD_CLUSTER:-}" != 1 ]; then
-    # jit=off: docs/performance.md (JIT compilation cost more than the feed's query itself).
-    exec deploy/throwaway_pg.sh -o jit=off env SERVE_PROD_CLUSTER=1 "$0" "$@"
+    # The settings docs/deploy.md asks for, scaled to this machine (deploy/pg_settings.py).
+    options=$("$BIN/python" -m deploy.pg_settings)
+    mapfile -t settings <<< "$options"
+    exec deploy/throwaway_pg.sh "${settings[@]}" env SERVE_PROD_CLUSTER=1 "$0" "$@"
 fi
 
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/aduan-serve-prod.XXXXXX")
