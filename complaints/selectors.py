@@ -254,8 +254,10 @@ class OrderedKeys:
 
     def _by_urgency(self, offset: int, size: int, after: tuple[dt.datetime, int] | None = None,
                     backwards: bool = False) -> list[tuple]:
-        """(key, next_due) in the urgency order: each part up to the end of the page, in
-        its own order, and the page cut from both."""
+        """(key, next_due) in the urgency order: the part that comes first up to the end of
+        the page, in its own order; then the other, only if the first fell short (the page
+        of a search for a common word read 50 complaints without a deadline that it never
+        showed, finding 54); and the page cut from both."""
         adapt = self.connection.ops.adapt_datetimefield_value
         beyond, way = ("<", "DESC") if backwards else (">", "ASC")
         dated, undated = (["next_due < %s"], [adapt(NO_DEADLINE)]), (["next_due >= %s"],
@@ -273,17 +275,21 @@ class OrderedKeys:
                 if not backwards:
                     dated[0].append("1 = 0")  # all come before it
         end = offset + size
-        first, second = (1, 0) if backwards else (0, 1)
-        parts = (f"(SELECT id, next_due, {first} AS part FROM (SELECT id, next_due FROM "
-                 f"({self.sql}) chosen WHERE {' AND '.join(dated[0])} "
-                 f"ORDER BY next_due {way}, id {way} LIMIT %s) dated "
-                 f"UNION ALL SELECT id, next_due, {second} AS part FROM (SELECT id, next_due "
-                 f"FROM ({self.sql}) chosen WHERE {' AND '.join(undated[0])} "
-                 f"ORDER BY id {way} LIMIT %s) undated)")
+        dated_sql = (f"SELECT id, next_due FROM ({self.sql}) chosen WHERE "
+                     f"{' AND '.join(dated[0])} ORDER BY next_due {way}, id {way}")
+        undated_sql = (f"SELECT id, next_due FROM ({self.sql}) chosen WHERE "
+                       f"{' AND '.join(undated[0])} ORDER BY id {way}")
+        (first, first_params), (second, second_params) = (
+            ((undated_sql, undated[1]), (dated_sql, dated[1])) if backwards
+            else ((dated_sql, dated[1]), (undated_sql, undated[1])))
         return self._read(
-            f"SELECT id, next_due FROM {parts} chosen "
+            f"WITH part0 AS ({first} LIMIT %s) "
+            f"SELECT id, next_due FROM (SELECT id, next_due, 0 AS part FROM part0 "
+            f"UNION ALL SELECT id, next_due, 1 AS part FROM ({second} LIMIT %s) part1 "
+            f"WHERE (SELECT COUNT(*) FROM part0) < %s) chosen "
             f"ORDER BY part, next_due {way}, id {way} LIMIT %s OFFSET %s",
-            (*self.params, *dated[1], end, *self.params, *undated[1], end, size, offset))
+            (*self.params, *first_params, end, *self.params, *second_params, end, end, size,
+             offset))
 
     @staticmethod
     def _instant(value: Any) -> dt.datetime:

@@ -277,6 +277,14 @@ def test_a_whole_scope_is_paged_from_the_deadline_index(world, complaint_in):
     # The one sort: the page's, of what the two parts gave.
     assert plan.count("Sort Key") == 1, plan
     assert re.search(r"->  Sort .*\n\s+Sort Key: .*\n\s+->  Append", plan), plan
+    # The first page is all complaints with a deadline: those without one are not read.
+    # The page that crosses into them reads both.
+    for (sql, params), read in ((statements[0], False), (statements[1], True)):
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
+            ran = "\n".join(row[0] for row in cursor.fetchall())
+        scan = re.search(r"Scan using complaints_complaint_pkey .*", ran)
+        assert scan and ("never executed" not in scan[0]) == read, ran
     # The cursor's: the part with a deadline from its position on, by the index.
     sql, params = statements[3]
     with connection.cursor() as cursor:
