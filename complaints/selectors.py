@@ -255,9 +255,9 @@ class OrderedKeys:
     def _by_urgency(self, offset: int, size: int, after: tuple[dt.datetime, int] | None = None,
                     backwards: bool = False) -> list[tuple]:
         """(key, next_due) in the urgency order: the part that comes first up to the end of
-        the page, in its own order; then the other, only if the first fell short (the page
-        of a search for a common word read 50 complaints without a deadline that it never
-        showed, finding 54); and the page cut from both."""
+        the page, in its own order; then the other, only if the first fell short (a search
+        for a common word tested thousands of complaints without a deadline for a part the
+        page never showed, finding 54); and the page cut from both."""
         adapt = self.connection.ops.adapt_datetimefield_value
         beyond, way = ("<", "DESC") if backwards else (">", "ASC")
         dated, undated = (["next_due < %s"], [adapt(NO_DEADLINE)]), (["next_due >= %s"],
