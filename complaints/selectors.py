@@ -274,14 +274,15 @@ class OrderedKeys:
                 undated[1].append(key)
                 if not backwards:
                     dated[0].append("1 = 0")  # all come before it
+
+        def part(conditions: list[str], params: list[Any], order: str
+                 ) -> tuple[str, list[Any]]:
+            return (f"SELECT id, next_due FROM ({self.sql}) chosen WHERE "
+                    f"{' AND '.join(conditions)} ORDER BY {order}", params)
+
+        parts = part(*dated, f"next_due {way}, id {way}"), part(*undated, f"id {way}")
+        (first, first_params), (second, second_params) = parts[::-1] if backwards else parts
         end = offset + size
-        dated_sql = (f"SELECT id, next_due FROM ({self.sql}) chosen WHERE "
-                     f"{' AND '.join(dated[0])} ORDER BY next_due {way}, id {way}")
-        undated_sql = (f"SELECT id, next_due FROM ({self.sql}) chosen WHERE "
-                       f"{' AND '.join(undated[0])} ORDER BY id {way}")
-        (first, first_params), (second, second_params) = (
-            ((undated_sql, undated[1]), (dated_sql, dated[1])) if backwards
-            else ((dated_sql, dated[1]), (undated_sql, undated[1])))
         return self._read(
             f"WITH part0 AS ({first} LIMIT %s) "
             f"SELECT id, next_due FROM (SELECT id, next_due, 0 AS part FROM part0 "
