@@ -9,7 +9,10 @@ freshness. The first request to find it stale takes a lock in the cache (`cache.
 only one caller wins in each of Django's backends) and computes; meanwhile the others are
 answered the stale value, whose moment the pages and the API show. When there is no value
 at all (the first request, or none for a whole period), they wait for the one computing
-rather than compute too. Each computation is logged with its time.
+rather than compute too. Each computation is logged with its time, and its time is kept: the
+lock, and the others' wait, last at least three times the figures' last computation, so
+that one which takes minutes (everything at five million complaints, under load) is not
+computed again beside itself (finding 55).
 
 A caller may also name `slots`, the computations of its kind that may run at once: one in
 each process and, on PostgreSQL, a number among all the processes that compute on the same
@@ -38,9 +41,15 @@ T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
-# A lock outlives any computation measured (7 s for everything at a million complaints); a
-# process that dies holding it makes the others wait at most this long, then compute.
+# A lock lasts at least this long (everything took 7 s at a million complaints), and
+# callers without figures wait as long for its holder; a process that dies holding it makes
+# the others wait so long, then compute.
 LOCK_SECONDS = 60
+# A lock lasts at least this many times the figures' last computation, too: everything took
+# 30-40 s alone at five million complaints and 77 s beside another computation.
+LOCK_PER_COMPUTATION = 3
+# How long a computation's time is kept for the next one's lock.
+TOOK_SECONDS = 7 * 86_400
 # How often a request waiting for another's computation looks for the value.
 POLL_SECONDS = 0.05
 
@@ -99,30 +108,31 @@ def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int,
     free."""
     # The entry and its lock have keys of their own: a value that `get_or_set` left under
     # `key` itself (the code before this) is never read as an entry.
-    kept, lock = f"{key}:kept", f"{key}:computing"
-    entry = cache.get(kept)
-    give_up = time.monotonic() + LOCK_SECONDS
+    kept, lock, took = _keys(key)
+    found = cache.get_many([kept, took])
+    entry, hold = found.get(kept), _hold(found.get(took))
+    give_up = time.monotonic() + hold
     while True:
         if entry is not None and entry[0] > time.time():
             return entry[1]
-        if cache.add(lock, True, LOCK_SECONDS):
+        if cache.add(lock, True, hold):
             try:
                 entry = cache.get(kept)  # another caller may have finished since
                 if entry is None or entry[0] <= time.time():
                     try:
-                        value = _computed(key, compute, slots)
+                        computed = _computed(key, compute, slots)
                     except Busy:
                         if entry is None:
                             raise
                         return entry[1]
-                    entry = _store(kept, value, fresh_seconds)
+                    entry = _store(key, computed, fresh_seconds)
             finally:
                 cache.delete(lock)
             return entry[1]
         if entry is not None:
             return entry[1]
         if time.monotonic() >= give_up:
-            return _computed(key, compute, slots)
+            return _computed(key, compute, slots)[0]
         time.sleep(POLL_SECONDS)
         entry = cache.get(kept)
 
@@ -133,18 +143,18 @@ def refresh(key: str, compute: Callable[[], T], fresh_seconds: int,
     will be stale within `ahead_seconds`: the SLA worker keeps the questions everyone asks
     first computed ahead, so that no visitor waits for them (finding 35). Nothing is
     computed while another caller computes it. True if this call computed it."""
-    kept, lock = f"{key}:kept", f"{key}:computing"
+    kept, lock, took = _keys(key)
 
     def due() -> bool:
         entry = cache.get(kept)
         return entry is None or entry[0] <= time.time() + ahead_seconds
 
-    if not due() or not cache.add(lock, True, LOCK_SECONDS):
+    if not due() or not cache.add(lock, True, _hold(cache.get(took))):
         return False
     try:
         if not due():  # another caller finished between the two reads
             return False
-        _store(kept, _computed(key, compute, None), fresh_seconds)
+        _store(key, _computed(key, compute, None), fresh_seconds)
         return True
     finally:
         cache.delete(lock)
@@ -156,15 +166,31 @@ def kept_seconds(fresh_seconds: int) -> int:
     return 2 * fresh_seconds
 
 
-def _store(kept: str, value: T, fresh_seconds: int) -> tuple[float, T]:
+def _keys(key: str) -> tuple[str, str, str]:
+    """The keys of the figures' entry, of the lock of their computation, and of its time."""
+    return f"{key}:kept", f"{key}:computing", f"{key}:took"
+
+
+def _hold(took: float | None) -> float:
+    """How long a computation's lock lasts, given the last one's time, if known."""
+    return max(LOCK_SECONDS, LOCK_PER_COMPUTATION * (took or 0))
+
+
+def _store(key: str, computed: tuple[T, float], fresh_seconds: int) -> tuple[float, T]:
+    """The figures `computed` (and the seconds they took) kept under `key`; their entry."""
+    kept, _lock, took = _keys(key)
+    value, seconds = computed
     entry = (time.time() + fresh_seconds, value)
     cache.set(kept, entry, kept_seconds(fresh_seconds))
+    cache.set(took, seconds, TOOK_SECONDS)
     return entry
 
 
-def _computed(key: str, compute: Callable[[], T], slots: Slots | None) -> T:
+def _computed(key: str, compute: Callable[[], T], slots: Slots | None) -> tuple[T, float]:
+    """`compute()`'s value and the seconds it took, in a slot of `slots` if given."""
     with slots.held() if slots is not None else nullcontext():
         began = time.monotonic()
         value = compute()
-        logger.info("figures %s computed in %.2f s", key, time.monotonic() - began)
-        return value
+        seconds = time.monotonic() - began
+        logger.info("figures %s computed in %.2f s", key, seconds)
+        return value, seconds

@@ -118,6 +118,42 @@ def test_a_lock_left_by_a_dead_process_delays_the_others_only_so_long(monkeypatc
     assert 0.3 <= time.monotonic() - began < 3
 
 
+def test_a_lock_lasts_three_times_the_last_computation(monkeypatch):
+    """At five million complaints a computation outlasted the fixed lock (finding 55): the
+    next caller to find the figures stale took the lock again and computed them beside it."""
+    monkeypatch.setattr(figures, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(figures, "LOCK_SECONDS", 0.2)
+    calls, second_began = [], threading.Event()
+
+    def slow() -> int:  # 0.5 s, longer than LOCK_SECONDS; three times it is 1.5 s
+        calls.append(len(calls) + 1)
+        if len(calls) == 2:
+            second_began.set()
+        time.sleep(0.5)
+        return len(calls)
+
+    assert get_or_compute(KEY, slow, 1) == 1
+    time.sleep(1.05)  # stale, still kept
+    first = threading.Thread(target=get_or_compute, args=(KEY, slow, 1))
+    first.start()
+    assert second_began.wait(5)
+    time.sleep(0.3)  # past LOCK_SECONDS, within the computation
+    assert get_or_compute(KEY, slow, 1) == 1  # the stale figures, not a computation
+    first.join(5)
+    assert calls == [1, 2]
+    assert get_or_compute(KEY, slow, 1) == 2
+
+
+def test_a_lock_left_by_a_dead_process_delays_the_others_by_the_last_computation(monkeypatch):
+    monkeypatch.setattr(figures, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(figures, "LOCK_SECONDS", 0.1)
+    cache.set(f"{KEY}:took", 0.2)  # the last computation: 0.6 s of lock
+    assert cache.add(LOCK, True, 3600)  # never released
+    began = time.monotonic()
+    assert get_or_compute(KEY, Counted(), 60) == 1
+    assert 0.6 <= time.monotonic() - began < 3
+
+
 @pytest.mark.django_db
 def test_without_a_free_slot_a_stale_value_is_answered(clock):
     slots = one_slot()
