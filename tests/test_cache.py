@@ -125,23 +125,23 @@ def test_a_lock_lasts_three_times_the_last_computation(monkeypatch):
     monkeypatch.setattr(figures, "LOCK_SECONDS", 0.2)
     calls, second_began = [], threading.Event()
 
-    def slow() -> int:  # 0.5 s, longer than LOCK_SECONDS; three times it is 1.5 s
+    def slow() -> int:  # the first 0.4 s (a lock of 1.2 s next), the second 1 s
         calls.append(len(calls) + 1)
         if len(calls) == 2:
             second_began.set()
-        time.sleep(0.5)
+        time.sleep(0.4 if len(calls) == 1 else 1.0)
         return len(calls)
 
-    assert get_or_compute(KEY, slow, 1) == 1
-    time.sleep(1.05)  # stale, still kept
-    first = threading.Thread(target=get_or_compute, args=(KEY, slow, 1))
+    assert get_or_compute(KEY, slow, 60) == 1
+    cache.set(KEPT, (time.time() - 1, 1), 60)  # stale, still kept
+    first = threading.Thread(target=get_or_compute, args=(KEY, slow, 60))
     first.start()
     assert second_began.wait(5)
-    time.sleep(0.3)  # past LOCK_SECONDS, within the computation
-    assert get_or_compute(KEY, slow, 1) == 1  # the stale figures, not a computation
+    time.sleep(0.5)  # past LOCK_SECONDS, within the computation and its lock
+    assert get_or_compute(KEY, slow, 60) == 1  # the stale figures, not a computation
     first.join(5)
     assert calls == [1, 2]
-    assert get_or_compute(KEY, slow, 1) == 2
+    assert get_or_compute(KEY, slow, 60) == 2
 
 
 def test_a_lock_left_by_a_dead_process_delays_the_others_by_the_last_computation(monkeypatch):
