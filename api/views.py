@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
@@ -49,7 +49,6 @@ from complaints.selectors import (
     complaint_for_citizen,
     complaint_with_places,
     complaints_visible_to,
-    narrow,
     standards_in_force,
 )
 from workflow import services
@@ -171,7 +170,8 @@ class ComplaintPagination(CursorPagination):
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None
                           ) -> list[Any]:
-        """DRF's, with the page after (or, going back, before) the position's (value, key)."""
+        """DRF's, with the page after (or, going back, before) the position's (value, key),
+        read as OrderedKeys.after reads a cursor's page."""
         self.request, self.page_size = request, self.get_page_size(request)
         self.base_url = request.build_absolute_uri()
         self.ordering = self.get_ordering(request, queryset, view)
@@ -179,8 +179,9 @@ class ComplaintPagination(CursorPagination):
         offset, reverse, position = self.cursor or (0, False, None)
         order = tuple(field[1:] if field.startswith("-") else f"-{field}"
                       for field in self.ordering) if reverse else self.ordering
-        after = None if position is None else _parts_of(position)
-        results = _read(queryset, order, after, offset + self.page_size + 1)[offset:]
+        first = self.ordering[0].lstrip("-")
+        results = [{"id": key, first: value} for key, value in OrderedKeys(
+            queryset, order).after(self.after, offset + self.page_size + 1)][offset:]
         self.page = results[:self.page_size]
         following = (self._get_position_from_instance(results[-1], self.ordering)
                      if len(results) > len(self.page) else None)
@@ -198,32 +199,36 @@ class ComplaintPagination(CursorPagination):
         """The field's value and the key (or the key alone): unique, so DRF's links carry
         no offset."""
         field = ordering[0].lstrip("-")
-        if field == "id":
-            return str(instance["id"])
-        return f"{instance[field].isoformat()}{KEY_SEPARATOR}{instance['id']}"
+        return _written(None if field == "id" else instance[field], instance["id"])
 
     def decode_cursor(self, request: Request) -> Any:
         """DRF's cursor, refused (400) unless its position could be one this list wrote for
-        this ordering: the position goes into the query as it is, and a forged one made the
-        database layer raise (500)."""
+        this ordering (a forged one made the database layer raise: 500). What it names, the
+        value and the key, is kept as `after`."""
+        self.after = None
         try:
             cursor = super().decode_cursor(request)
         except exceptions.NotFound:
             raise InvalidCursor() from None
         if cursor is None or cursor.position is None:
             return cursor
-        position = _position(self.ordering[0].lstrip("-"), cursor.position)
-        if position is None:
+        self.after = _position(self.ordering[0].lstrip("-"), cursor.position)
+        if self.after is None:
             raise InvalidCursor()
-        return cursor._replace(position=position)
+        return cursor._replace(position=_written(*self.after))
 
 
 KEY_SEPARATOR = "|"
 
 
-def _position(field: str, position: str) -> str | None:
-    """The position as the database can take it, or None if this list cannot have written
-    it: the key, or the field's value and the key."""
+def _written(value: dt.datetime | None, key: int) -> str:
+    """A position: the key, or the field's value and the key."""
+    return str(key) if value is None else f"{value.isoformat()}{KEY_SEPARATOR}{key}"
+
+
+def _position(field: str, position: str) -> tuple[dt.datetime | None, int] | None:
+    """The value (None in the order of keys) and the key a position names, or None if this
+    list cannot have written it."""
     if field == "id":
         value, key = None, position
     else:
@@ -234,57 +239,16 @@ def _position(field: str, position: str) -> str | None:
     if not valid_key:
         return None
     if value is None:
-        return key
+        return None, int(key)
     try:
         moment = parse_datetime(value)
         if moment is None or moment.tzinfo is None:  # written with their offset
             return None
         # In UTC: PostgreSQL refuses offsets past ±15:59, and one out of range in UTC is
         # forged.
-        return f"{moment.astimezone(dt.UTC).isoformat()}{KEY_SEPARATOR}{key}"
+        return moment.astimezone(dt.UTC), int(key)
     except (ValueError, OverflowError):
         return None
-
-
-def _parts_of(position: str) -> tuple[str | None, int]:
-    """A position `_position` accepted, as the field's value (None for the key alone) and
-    the key."""
-    value, separator, key = position.rpartition(KEY_SEPARATOR)
-    return (value if separator else None), int(key)
-
-
-def _read(queryset: QuerySet[Complaint], ordering: tuple[str, ...],
-          after: tuple[str | None, int] | None, size: int) -> list[dict[str, Any]]:
-    """The first `size` complaints of `queryset` after the position `after` (_parts_of) in
-    `ordering`, each as the values it is ordered by.
-
-    In the urgency order (either way) they are read as the staff queues read their pages
-    (OrderedKeys): those with a deadline from complaint_deadline_order, in its order, and
-    those without one by key. Read as one order, PostgreSQL sorted every complaint of the
-    scope for each page: 80 ms at a million for the ombudsman's everything, half a
-    second at five (docs/performance.md, finding 51)."""
-    if ordering[0].lstrip("-") == "next_due":
-        start = None if after is None else (dt.datetime.fromisoformat(after[0]), after[1])
-        keys = OrderedKeys(queryset, URGENCY, size)
-        return [{"id": key, "next_due": due} for key, due in
-                keys.after(start, size, backwards=ordering[0].startswith("-"))]
-    page = narrow(queryset).order_by(*ordering)
-    if after is not None:
-        page = page.filter(_after(ordering, after))
-    return list(page[:size])
-
-
-def _after(ordering: tuple[str, ...], after: tuple[str | None, int]) -> Q:
-    """The complaints after the position `after` in `ordering` (a field then the key, or
-    the key)."""
-    value, key = after
-    field = ordering[0].lstrip("-")
-    beyond = "lt" if ordering[0].startswith("-") else "gt"
-    if field == "id":
-        return Q(**{f"id__{beyond}": key})
-    # The first condition bounds an index's range; the second passes the ties.
-    return Q(**{f"{field}__{beyond}e": value}) & (
-        Q(**{f"{field}__{beyond}": value}) | Q(**{field: value, f"id__{beyond}": key}))
 
 
 class StrictOrdering(OrderingFilter):

@@ -178,9 +178,9 @@ class OrderedKeys:
     each, and compiling the scope and filters cost more than running either statement
     (docs/performance.md, finding 34).
 
-    They are counted up to `limit`, and listed as far: past it `more` is true. Counting a
-    scope of tens of thousands was half of a page that surveys it (finding 38); nobody
-    pages through more than `limit`, they narrow the filters.
+    They are counted up to `limit` (given for a count), and listed as far: past it `more`
+    is true. Counting a scope of tens of thousands was half of a page that surveys it
+    (finding 38); nobody pages through more than `limit`, they narrow the filters.
 
     In the urgency order (URGENCY) a page is read from two parts: the complaints with a
     deadline, in its order, which the partial index complaint_deadline_order holds (the
@@ -194,10 +194,13 @@ class OrderedKeys:
     A scope whose condition is an OR (a unit's complaints or the officer's own) is counted
     by `parts` (visible_to), each from the index of its column (finding 50)."""
 
-    def __init__(self, queryset: QuerySet[Complaint], ordering: Iterable[str], limit: int,
-                 *, parts: Iterable[QuerySet[Complaint]] | None = None) -> None:
+    def __init__(self, queryset: QuerySet[Complaint], ordering: Iterable[str],
+                 limit: int | None = None, *,
+                 parts: Iterable[QuerySet[Complaint]] | None = None) -> None:
         self.limit, self.more = limit, False
-        self.by_urgency = tuple(ordering) == URGENCY
+        ordering = tuple(ordering)
+        self.first = ordering[0].lstrip("-")  # the field the order is chosen by
+        self.backwards = ordering[0].startswith("-")
         self.connection = connections[queryset.db]
         self.sql, self.params = self._compiled(queryset)
         # Counted as `parts`, when given: querysets no two of which share a complaint, and
@@ -238,27 +241,46 @@ class OrderedKeys:
         offset, size = cut.start, cut.stop - cut.start
         if self.sql is None or size <= 0:
             return []
-        if not self.by_urgency:
-            return self._page(f"({self.sql})", self.params, self.order, size, offset)
-        return [key for key, _ in self._by_urgency(offset, size)]
+        if self.first == "next_due":
+            return [key for key, _ in self._by_urgency(offset, size)]
+        return [key for key, _ in self._ordered(offset, size)]
 
-    def after(self, position: tuple[dt.datetime, int] | None, size: int, *,
-              backwards: bool = False) -> list[tuple[int, dt.datetime]]:
-        """The keys and deadlines (next_due) of the `size` complaints after `position`, a
-        deadline and a key, in the urgency order; or `backwards`, those before it, nearest
-        first. For a cursor (the API's list): one statement, read as the pages are."""
+    def after(self, position: tuple[Any, int] | None, size: int) -> list[tuple[int, Any]]:
+        """The `size` complaints after `position` in the order, each as its key and its
+        value of the order's first field: a cursor's page (the API's list), by one
+        statement, read as the pages are. `position` is that value and a key (in the order
+        of keys, None and a key); None for the first page."""
         if self.sql is None or size <= 0:
             return []
-        return [(key, self._instant(due))
-                for key, due in self._by_urgency(0, size, position, backwards)]
+        read = self._by_urgency if self.first == "next_due" else self._ordered
+        instant = (lambda key: key) if self.first == "id" else self._instant
+        return [(key, instant(value)) for key, value in read(0, size, position)]
 
-    def _by_urgency(self, offset: int, size: int, after: tuple[dt.datetime, int] | None = None,
-                    backwards: bool = False) -> list[tuple]:
-        """(key, next_due) in the urgency order: the part that comes first up to the end of
-        the page, in its own order; then the other, only if the first fell short (a search
-        for a common word tested thousands of complaints without a deadline for a part the
-        page never showed, finding 54); and the page cut from both."""
-        adapt = self.connection.ops.adapt_datetimefield_value
+    def _ordered(self, offset: int, size: int, after: tuple[Any, int] | None = None
+                 ) -> list[tuple]:
+        """(key, the first field's value) in the order, after the position `after`: a
+        condition on the row of both, which bounds the range of the field's index (or the
+        key's) and passes the complaints that share its value."""
+        where, params = "", []
+        if after is not None:
+            beyond = "<" if self.backwards else ">"
+            if self.first == "id":
+                where, params = f"WHERE id {beyond} %s", [after[1]]
+            else:
+                where = f"WHERE ({self.first}, id) {beyond} (%s, %s)"
+                params = [self.connection.ops.adapt_datetimefield_value(after[0]), after[1]]
+        return self._read(
+            f"SELECT id, {self.first} FROM ({self.sql}) chosen {where} "
+            f"ORDER BY {self.order} LIMIT %s OFFSET %s", (*self.params, *params, size, offset))
+
+    def _by_urgency(self, offset: int, size: int, after: tuple[dt.datetime, int] | None = None
+                    ) -> list[tuple]:
+        """(key, next_due) in the urgency order (or backwards, from the last): the part that
+        comes first up to the end of the page, in its own order; then the other, only if
+        the first fell short (a search for a common word tested thousands of complaints
+        without a deadline for a part the page never showed, finding 54); and the page cut
+        from both."""
+        adapt, backwards = self.connection.ops.adapt_datetimefield_value, self.backwards
         beyond, way = ("<", "DESC") if backwards else (">", "ASC")
         dated, undated = (["next_due < %s"], [adapt(NO_DEADLINE)]), (["next_due >= %s"],
                                                                      [adapt(NO_DEADLINE)])
@@ -298,12 +320,6 @@ class OrderedKeys:
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value)
         return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-    def _page(self, source: str, params: Sequence[Any], order: str, size: int, offset: int
-              ) -> list[int]:
-        return [key for (key,) in self._read(
-            f"SELECT id FROM {source} chosen ORDER BY {order} LIMIT %s OFFSET %s",
-            (*params, size, offset))]
 
     @staticmethod
     def _compiled(queryset: QuerySet[Complaint]) -> tuple[str | None, Sequence[Any]]:

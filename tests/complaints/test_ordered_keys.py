@@ -73,19 +73,30 @@ def test_counted_and_listed_up_to_the_limit(queue, order):
     assert exactly.count() == len(expected) and not exactly.more
 
 
+# The API's orderings, each either way (going back, its list reads the reverse order).
+CURSOR_ORDERS = [URGENCY, ("-next_due", "-id"), ("received_at", "id"),
+                 ("-received_at", "-id"), ("updated_at", "id"), ("-updated_at", "-id"),
+                 ("id",), ("-id",)]
+
+
+@pytest.mark.parametrize("ordering", CURSOR_ORDERS)
 @pytest.mark.parametrize("states", [[State.RECEIVED, State.ASSIGNED], []])
-def test_the_complaints_after_each_one_as_the_orm_has_them(queue, states,
+def test_the_complaints_after_each_one_as_the_orm_has_them(queue, states, ordering,
                                                          django_assert_num_queries):
-    """`after`, the API's cursor: from every complaint's deadline and key, the next ones
-    in the urgency order and, backwards, the ones before, across both parts."""
+    """`after`, the API's cursor: from every complaint's value and key, the next ones in
+    the order, past the complaints that share a value (in the urgency order across both
+    parts), each with its value."""
+    # Half changed last at one instant, as the received ones are received (`queue`).
+    ids = list(queue.values_list("id", flat=True))
+    Complaint.objects.filter(pk__in=ids[::2]).update(updated_at=MONDAY_9_WIB)
     chosen = queue.filter(state__in=states) if states else queue
-    expected = list(narrow(chosen).order_by(*URGENCY).values_list("id", "next_due"))
-    keys = OrderedKeys(chosen, URGENCY, limit=1000)
+    first = ordering[0].lstrip("-")
+    expected = list(narrow(chosen).order_by(*ordering).values_list("id", first))
+    assert len({value for _, value in expected}) < len(expected) or first == "id"
+    keys = OrderedKeys(chosen, ordering)
     for size in (1, 3, len(expected) + 1):
         with django_assert_num_queries(1):
             assert keys.after(None, size) == expected[:size]
-        assert keys.after(None, size, backwards=True) == expected[::-1][:size]
-        for at, (key, due) in enumerate(expected):
-            assert keys.after((due, key), size) == expected[at + 1:at + 1 + size]
-            before = expected[:at][::-1][:size]
-            assert keys.after((due, key), size, backwards=True) == before
+        for at, (key, value) in enumerate(expected):
+            position = (None if first == "id" else value, key)
+            assert keys.after(position, size) == expected[at + 1:at + 1 + size]

@@ -9,6 +9,7 @@ from event_first_respond alone, checked on the plan."""
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -59,9 +60,9 @@ def test_the_agency_queue_index_covers_the_coordinators_page_and_count(world, su
     keys = OrderedKeys(filtered, ("next_due", "id"), QUEUE_LIMIT)  # as the staff queue
     covered = index_columns("complaint_agency_queue")
     assert {"agency_id", "state", "next_due"} <= covered
-    api_page = narrow(filtered).order_by("next_due", "id")[:51]  # as the API reads them
+    api_page = partial(keys.after, (timezone.now(), 0), 51)  # as the API's cursor reads
     for read in (complaint_columns(lambda: keys[0:51]), complaint_columns(keys.count),
-                 complaint_columns(lambda: list(api_page)), complaint_columns(filtered.count)):
+                 complaint_columns(api_page), complaint_columns(filtered.count)):
         assert "agency_id" in read and read <= covered, read - covered
 
 
@@ -77,9 +78,9 @@ def test_the_assignee_queue_index_covers_the_officers_page_and_count(world, comp
     keys = OrderedKeys(filtered, ("next_due", "id"), QUEUE_LIMIT)
     covered = index_columns("complaint_assignee_queue")
     assert {"assignee_id", "state", "next_due"} <= covered
-    api_page = narrow(filtered).order_by("next_due", "id")[:51]  # as the API reads them
+    api_page = partial(keys.after, (timezone.now(), 0), 51)  # as the API's cursor reads
     for read in (complaint_columns(lambda: keys[0:51]), complaint_columns(keys.count),
-                 complaint_columns(lambda: list(api_page)), complaint_columns(filtered.count)):
+                 complaint_columns(api_page), complaint_columns(filtered.count)):
         assert "assignee_id" in read and read <= covered, read - covered
 
 
@@ -293,6 +294,45 @@ def test_a_whole_scope_is_paged_from_the_deadline_index(world, complaint_in):
     assert re.search(r"Index Only Scan using complaint_deadline_order on complaints_complaint"
                      r".*\n\s+Index Cond: \(+ROW\(", plan), plan
     assert plan.count("Sort Key") == 1, plan
+
+
+@pytest.mark.parametrize(("ordering", "index"), [
+    (("-updated_at", "-id"), "Index Scan Backward using complaints_complaint_updated_at_"),
+    (("received_at", "id"), "Index Scan using complaints_complaint_received_at_"),
+])
+def test_the_cursor_in_another_order_starts_from_its_fields_index(world, complaint_in,
+                                                                 ordering, index):
+    """The API's cursor ordered by a time, at 20,000 complaints, from one in the middle:
+    the condition on the row of the value and the key bounds the range of the field's
+    index, and only the complaints that share a value are sorted by key (an ombudsman's
+    pull of what changed, finding 52)."""
+    complaint_in(State.CLOSED)
+    columns = [f.column for f in Complaint._meta.concrete_fields if f.column != "id"]
+    copied = {"tracking_number": "'C' || g", "referred_to_id": "NULL",
+              "received_at": "received_at + g / 3 * interval '1 second'",
+              "updated_at": "updated_at + g / 3 * interval '1 second'"}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO complaints_complaint ({', '.join(columns)}) "
+            f"SELECT {', '.join(copied.get(c, c) for c in columns)} "
+            f"FROM complaints_complaint, generate_series(1, 20000) g")
+        cursor.execute("ANALYZE complaints_complaint")
+    everything = complaints_visible_to(world.actor(Role.OMBUDSMAN))
+    first = ordering[0].lstrip("-")
+    expected = list(narrow(everything).order_by(*ordering).values_list("id", first))
+    key, value = expected[10_000]
+    keys = OrderedKeys(everything, ordering)
+    with CaptureQueriesContext(connection) as queries:
+        assert keys.after((value, key), 50) == expected[10_001:10_051]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {queries[0]['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # The row's first column bounds the index's range; the row itself passes the ties.
+    bound = "<=" if ordering[0].startswith("-") else ">="
+    assert index in plan and f"Index Cond: ({first} {bound} " in plan, plan
+    assert "Filter: (ROW(" in plan, plan
+    assert "Incremental Sort" in plan and f"Presorted Key: complaints_complaint.{first}" \
+        in plan, plan
 
 
 def test_a_scope_is_counted_by_the_indexes_of_its_parts(world, complaint_in):
