@@ -12,7 +12,10 @@ at all (the first request, or none for a whole period), they wait for the one co
 rather than compute too. Each computation is logged with its time, and its time is kept: the
 lock, and the others' wait, last at least three times the figures' last computation, so
 that one which takes minutes (everything at five million complaints, under load) is not
-computed again beside itself (finding 55).
+computed again beside itself (finding 55). And figures stay fresh at least ten times as
+long as they took: at five million complaints, where everything takes over half a minute,
+they are kept fresh five minutes or more rather than recomputed every minute at the cost of
+half a database core (finding 56).
 
 A caller may also name `slots`, the computations of its kind that may run at once: one in
 each process and, on PostgreSQL, a number among all the processes that compute on the same
@@ -26,6 +29,7 @@ asking many different questions hold at most one thread of each app-server proce
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -48,6 +52,11 @@ LOCK_SECONDS = 60
 # A lock lasts at least this many times the figures' last computation, too: everything took
 # 30-40 s alone at five million complaints and 77 s beside another computation.
 LOCK_PER_COMPUTATION = 3
+# Figures stay fresh at least this many times as long as they took to compute, so that
+# keeping them fresh costs at most a tenth of a core while anyone asks for them: everything
+# took 33-38 s at five million complaints, and recomputed every minute while the ombudsman's
+# dashboard was open it would keep half a database core busy.
+FRESH_PER_COMPUTATION = 10
 # How long a computation's time is kept for the next one's lock.
 TOOK_SECONDS = 7 * 86_400
 # How often a request waiting for another's computation looks for the value.
@@ -102,10 +111,10 @@ class Slots:
 
 def get_or_compute(key: str, compute: Callable[[], T], fresh_seconds: int,
                    slots: Slots | None = None) -> T:
-    """The value under `key` if it was computed less than `fresh_seconds` ago; otherwise
-    `compute()`'s, computed by one caller at a time. A value up to twice `fresh_seconds` old
-    is answered while another caller computes its successor, or while `slots` has none
-    free."""
+    """The value under `key` if it was computed less than `fresh_seconds` ago (or ten times
+    its computation, if longer: FRESH_PER_COMPUTATION); otherwise `compute()`'s, computed
+    by one caller at a time. A value up to twice that old is answered while another caller
+    computes its successor, or while `slots` has none free."""
     # The entry and its lock have keys of their own: a value that `get_or_set` left under
     # `key` itself (the code before this) is never read as an entry.
     kept, lock, took = _keys(key)
@@ -166,6 +175,12 @@ def kept_seconds(fresh_seconds: int) -> int:
     return 2 * fresh_seconds
 
 
+def fresh_for(fresh_seconds: int, took: float) -> int:
+    """How long figures that took `took` seconds to compute stay fresh: `fresh_seconds`, or
+    FRESH_PER_COMPUTATION times as long as they took."""
+    return max(fresh_seconds, math.ceil(FRESH_PER_COMPUTATION * took))
+
+
 def _keys(key: str) -> tuple[str, str, str]:
     """The keys of the figures' entry, of the lock of their computation, and of its time."""
     return f"{key}:kept", f"{key}:computing", f"{key}:took"
@@ -177,11 +192,13 @@ def _hold(took: float | None) -> float:
 
 
 def _store(key: str, computed: tuple[T, float], fresh_seconds: int) -> tuple[float, T]:
-    """The figures `computed` (and the seconds they took) kept under `key`; their entry."""
+    """The figures `computed` (and the seconds they took) kept under `key`, fresh for
+    `fresh_seconds` or FRESH_PER_COMPUTATION times those seconds; their entry."""
     kept, _lock, took = _keys(key)
     value, seconds = computed
-    entry = (time.time() + fresh_seconds, value)
-    cache.set(kept, entry, kept_seconds(fresh_seconds))
+    fresh = fresh_for(fresh_seconds, seconds)
+    entry = (time.time() + fresh, value)
+    cache.set(kept, entry, kept_seconds(fresh))
     cache.set(took, seconds, TOOK_SECONDS)
     return entry
 

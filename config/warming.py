@@ -11,6 +11,7 @@ they go stale; settings.STATISTICS_WARM says whether the worker does.
 from __future__ import annotations
 
 import functools
+import time
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,9 +19,9 @@ from django.utils import timezone
 from api.stats.serializers import StatsQuerySerializer
 from api.stats.views import stats_question
 from complaints.views.statistics import StatisticsFilterForm, public_figures_question
-from config.cache import refresh
+from config.cache import fresh_for, refresh
 from config.routers import reading_from_replica
-from workflow.stats import complaint_statistics
+from workflow.stats import Statistics, complaint_statistics
 
 
 def warm_public_statistics(ahead_seconds: float = 0) -> list[str]:
@@ -30,12 +31,23 @@ def warm_public_statistics(ahead_seconds: float = 0) -> list[str]:
     page.is_valid()  # no filter given: valid, and cleaned as a visitor's empty form
     api.is_valid(raise_exception=True)
     # Both questions count everything the same way: computed once, for whichever of them
-    # is due (finding 37).
-    everything = functools.cache(lambda: complaint_statistics(now=timezone.now()))
+    # is due (finding 37), and its time sets how long the figures of both stay fresh
+    # (finding 56).
+    took = 0.0
+
+    @functools.cache
+    def everything() -> Statistics:
+        nonlocal took
+        began = time.monotonic()
+        statistics = complaint_statistics(now=timezone.now())
+        took = time.monotonic() - began
+        return statistics
+
     computed = []
     with reading_from_replica():
         for key, compute in (public_figures_question(page.cleaned_data, everything),
                              stats_question({}, api.validated_data, everything)):
-            if refresh(key, compute, settings.STATISTICS_CACHE_SECONDS, ahead_seconds):
+            fresh = fresh_for(settings.STATISTICS_CACHE_SECONDS, took)
+            if refresh(key, compute, fresh, ahead_seconds):
                 computed.append(key)
     return computed

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -512,6 +513,24 @@ def test_a_pass_counts_everything_once_for_the_page_and_the_api(client, complain
     with time_machine.travel(NOW + 5 * S, tick=False):
         assert warm_public_statistics() == [computed[1]]
     assert counted == [{"now": NOW}, {"now": NOW + 5 * S}]
+
+
+def test_both_questions_stay_fresh_as_long_as_counting_everything_took(complaints,
+                                                                        monkeypatch):
+    """The API's question is answered from the count the page's question made, in no time
+    of its own: kept fresh only a period, it had the worker count everything again every
+    period, half a database core at five million complaints (finding 56)."""
+    monkeypatch.setattr("config.cache.FRESH_PER_COMPUTATION", 10_000)
+
+    def slow(**arguments):  # a twentieth of a second: fresh 500 s or more
+        time.sleep(0.05)
+        return complaint_statistics(**arguments)
+
+    monkeypatch.setattr("config.warming.complaint_statistics", slow)
+    with time_machine.travel(NOW, tick=False):
+        assert len(warm_public_statistics()) == 2
+    with time_machine.travel(NOW + 400 * S, tick=False):
+        assert warm_public_statistics(ahead_seconds=30) == []
 
 
 # --- the figures' HTML, written once per question, language and figures -----------------
