@@ -152,21 +152,22 @@ def refresh(key: str, compute: Callable[[], T], fresh_seconds: int,
     will be stale within `ahead_seconds`: the SLA worker keeps the questions everyone asks
     first computed ahead, so that no visitor waits for them (finding 35). Nothing is
     computed while another caller computes it. True if this call computed it."""
-    kept, lock, took = _keys(key)
-
-    def due() -> bool:
-        entry = cache.get(kept)
-        return entry is None or entry[0] <= time.time() + ahead_seconds
-
-    if not due() or not cache.add(lock, True, _hold(cache.get(took))):
+    _kept, lock, took = _keys(key)
+    if not is_due(key, ahead_seconds) or not cache.add(lock, True, _hold(cache.get(took))):
         return False
     try:
-        if not due():  # another caller finished between the two reads
+        if not is_due(key, ahead_seconds):  # another caller finished between the two reads
             return False
         _store(key, _computed(key, compute, None), fresh_seconds)
         return True
     finally:
         cache.delete(lock)
+
+
+def is_due(key: str, ahead_seconds: float = 0) -> bool:
+    """Whether the value under `key` is missing or will be stale within `ahead_seconds`."""
+    entry = cache.get(_keys(key)[0])
+    return entry is None or entry[0] <= time.time() + ahead_seconds
 
 
 def kept_seconds(fresh_seconds: int) -> int:

@@ -11,6 +11,7 @@ they go stale; settings.STATISTICS_WARM says whether the worker does.
 from __future__ import annotations
 
 import functools
+import math
 import time
 
 from django.conf import settings
@@ -19,20 +20,20 @@ from django.utils import timezone
 from api.stats.serializers import StatsQuerySerializer
 from api.stats.views import stats_question
 from complaints.views.statistics import StatisticsFilterForm, public_figures_question
-from config.cache import fresh_for, refresh
+from config.cache import fresh_for, is_due, refresh
 from config.routers import reading_from_replica
 from workflow.stats import Statistics, complaint_statistics
 
 
 def warm_public_statistics(ahead_seconds: float = 0) -> list[str]:
-    """Compute each question without filters whose figures are missing or go stale within
-    `ahead_seconds`, unless someone computes them already; the keys computed."""
+    """Compute the questions without filters when the figures of either are missing or go
+    stale within `ahead_seconds`, each unless someone computes it already; the keys
+    computed."""
     page, api = StatisticsFilterForm({}), StatsQuerySerializer(data={})
     page.is_valid()  # no filter given: valid, and cleaned as a visitor's empty form
     api.is_valid(raise_exception=True)
-    # Both questions count everything the same way: computed once, for whichever of them
-    # is due (finding 37), and its time sets how long the figures of both stay fresh
-    # (finding 56).
+    # Both questions count everything the same way: counted once for both (finding 37), and
+    # its time sets how long the figures of both stay fresh (finding 56).
     took = 0.0
 
     @functools.cache
@@ -43,11 +44,16 @@ def warm_public_statistics(ahead_seconds: float = 0) -> list[str]:
         took = time.monotonic() - began
         return statistics
 
+    questions = (public_figures_question(page.cleaned_data, everything),
+                 stats_question({}, api.validated_data, everything))
+    if not any(is_due(key, ahead_seconds) for key, _ in questions):
+        return []
+    # When either is due both are computed, from the one count: kept fresh apart, each came
+    # due at a pass of its own and counted everything again (finding 56).
     computed = []
     with reading_from_replica():
-        for key, compute in (public_figures_question(page.cleaned_data, everything),
-                             stats_question({}, api.validated_data, everything)):
+        for key, compute in questions:
             fresh = fresh_for(settings.STATISTICS_CACHE_SECONDS, took)
-            if refresh(key, compute, fresh, ahead_seconds):
+            if refresh(key, compute, fresh, ahead_seconds=math.inf):
                 computed.append(key)
     return computed
