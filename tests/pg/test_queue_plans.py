@@ -45,6 +45,20 @@ def index_columns(name: str) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def copied_complaints(columns: dict[str, str], params: list[Any] | None = None) -> None:
+    """The test's complaint copied 20,000 times over (g = 1 … 20,000), each copy with a
+    tracking number of its own and no referral, each column as it is or as `columns` writes
+    it from g; then the table analysed."""
+    names = [f.column for f in Complaint._meta.concrete_fields if f.column != "id"]
+    written = {"tracking_number": "'C' || g", "referred_to_id": "NULL", **columns}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO complaints_complaint ({', '.join(names)}) "
+            f"SELECT {', '.join(written.get(c, c) for c in names)} "
+            f"FROM complaints_complaint, generate_series(1, 20000) g", params)
+        cursor.execute("ANALYZE complaints_complaint")
+
+
 def complaint_columns(run) -> set[str]:
     with CaptureQueriesContext(connection) as queries:
         run()
@@ -197,17 +211,9 @@ def test_open311s_service_filter_reads_one_services_window_from_its_index(world,
     days and one in 200 is the service's, as among 300 services; the table's scan is out of
     the way, as it is at a million, and the planner, knowing the rest, takes the range."""
     submit()
-    columns = [f.column for f in Complaint._meta.concrete_fields if f.column != "id"]
-    copied = {"tracking_number": "'C' || g", "referred_to_id": "NULL",
-              "service_id": f"CASE WHEN g % 200 = 0 THEN service_id ELSE "
-                            f"{world.other_service.pk} END",
-              "received_at": "received_at - g * interval '10 minutes'"}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO complaints_complaint ({', '.join(columns)}) "
-            f"SELECT {', '.join(copied.get(c, c) for c in columns)} "
-            f"FROM complaints_complaint, generate_series(1, 20000) g")
-        cursor.execute("ANALYZE complaints_complaint")
+    copied_complaints({"service_id": f"CASE WHEN g % 200 = 0 THEN service_id ELSE "
+                                     f"{world.other_service.pk} END",
+                       "received_at": "received_at - g * interval '10 minutes'"})
     span = open311_params.window({}, MONDAY_9_WIB)
     requests = open311.filter_requests(
         open311.public_requests(), service_codes=[world.service.code], statuses=set(),
@@ -235,18 +241,11 @@ def test_a_whole_scope_is_paged_from_the_deadline_index(world, complaint_in):
     their keys, each up to the end of the page: only what the page needs is sorted
     (complaints 0009, finding 49)."""
     complaint_in(State.ASSIGNED)
-    columns = [f.column for f in Complaint._meta.concrete_fields if f.column != "id"]
     with_deadline = "g %% 10 = 0"
-    copied = {"tracking_number": "'C' || g", "referred_to_id": "NULL",
-              "state": f"CASE WHEN {with_deadline} THEN state ELSE 'closed' END",
-              "next_due": f"CASE WHEN {with_deadline} THEN next_due + g * interval '1 minute' "
-                          f"ELSE %s END"}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO complaints_complaint ({', '.join(columns)}) "
-            f"SELECT {', '.join(copied.get(c, c) for c in columns)} "
-            f"FROM complaints_complaint, generate_series(1, 20000) g", [NO_DEADLINE])
-        cursor.execute("ANALYZE complaints_complaint")
+    copied_complaints({
+        "state": f"CASE WHEN {with_deadline} THEN state ELSE 'closed' END",
+        "next_due": f"CASE WHEN {with_deadline} THEN next_due + g * interval '1 minute' "
+                    f"ELSE %s END"}, [NO_DEADLINE])
     everything = complaints_visible_to(world.actor(Role.OMBUDSMAN))
     keys = OrderedKeys(everything, URGENCY, QUEUE_LIMIT)
     expected = list(narrow(everything).order_by(*URGENCY).values_list("id", flat=True))
@@ -307,16 +306,8 @@ def test_the_cursor_in_another_order_starts_from_its_fields_index(world, complai
     index, and only the complaints that share a value are sorted by key (an ombudsman's
     pull of what changed, finding 52)."""
     complaint_in(State.CLOSED)
-    columns = [f.column for f in Complaint._meta.concrete_fields if f.column != "id"]
-    copied = {"tracking_number": "'C' || g", "referred_to_id": "NULL",
-              "received_at": "received_at + g / 3 * interval '1 second'",
-              "updated_at": "updated_at + g / 3 * interval '1 second'"}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO complaints_complaint ({', '.join(columns)}) "
-            f"SELECT {', '.join(copied.get(c, c) for c in columns)} "
-            f"FROM complaints_complaint, generate_series(1, 20000) g")
-        cursor.execute("ANALYZE complaints_complaint")
+    copied_complaints({"received_at": "received_at + g / 3 * interval '1 second'",
+                       "updated_at": "updated_at + g / 3 * interval '1 second'"})
     everything = complaints_visible_to(world.actor(Role.OMBUDSMAN))
     first = ordering[0].lstrip("-")
     expected = list(narrow(everything).order_by(*ordering).values_list("id", first))
@@ -342,18 +333,12 @@ def test_a_scope_is_counted_by_the_indexes_of_its_parts(world, complaint_in):
     the table or from an index of them all (50–75 ms at a million); counted by the scope's
     parts, each is read from the index of its column (finding 50)."""
     complaint_in(State.ASSIGNED)
-    columns = [f.column for f in Complaint._meta.concrete_fields if f.column != "id"]
     elsewhere = "g %% 50 <> 0"
-    copied = {"tracking_number": "'C' || g", "referred_to_id": "NULL",
-              "agency_id": f"CASE WHEN {elsewhere} THEN %s ELSE agency_id END",
-              "unit_id": f"CASE WHEN {elsewhere} THEN NULL ELSE unit_id END",
-              "assignee_id": f"CASE WHEN {elsewhere} THEN NULL ELSE assignee_id END"}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO complaints_complaint ({', '.join(columns)}) "
-            f"SELECT {', '.join(copied.get(c, c) for c in columns)} "
-            f"FROM complaints_complaint, generate_series(1, 20000) g", [world.other_agency.pk])
-        cursor.execute("ANALYZE complaints_complaint")
+    copied_complaints({
+        "agency_id": f"CASE WHEN {elsewhere} THEN %s ELSE agency_id END",
+        "unit_id": f"CASE WHEN {elsewhere} THEN NULL ELSE unit_id END",
+        "assignee_id": f"CASE WHEN {elsewhere} THEN NULL ELSE assignee_id END",
+    }, [world.other_agency.pk])
     officer = world.actor(Role.OFFICER)
     keys = OrderedKeys.visible_to(officer, Complaint.objects.all(), URGENCY, QUEUE_LIMIT)
     with CaptureQueriesContext(connection) as queries:
