@@ -154,6 +154,13 @@ class ComplaintFilterSet(filters.FilterSet):
             return queryset.filter(assignee=user)
         return queryset.filter(assignee__username=value)
 
+    def names_an_officer(self) -> bool:
+        """Whether the filters, valid, keep one officer's complaints: that officer's index
+        then serves a count of them whole, and counting them by the parts of the actor's
+        scope (selectors.OrderedKeys.visible_to) only compiles more."""
+        return self.is_valid() and self.form.cleaned_data.get("assignee") not in (
+            None, "", "none")
+
     def filter_sla(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         if not value:
             return queryset

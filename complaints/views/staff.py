@@ -215,10 +215,8 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     with timezone.override(zone):
         valid = filterset.is_valid()
         filtered = filterset.qs if valid else Complaint.objects.none()
-    # With an officer named, the officer's index serves the count whole.
-    officer = filterset.form.cleaned_data.get("assignee") if valid else None
     keys = OrderedKeys.visible_to(tab_scope(actor, tab), filtered, order.ordering(),
-                                  QUEUE_LIMIT, by_parts=officer in (None, "", "none"))
+                                  QUEUE_LIMIT, by_parts=not filterset.names_an_officer())
     listing = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -75,3 +75,18 @@ def test_the_service_filter_reads_services_only_when_codes_are_given(world, subm
     assert filters.is_valid()
     assert filters.qs.count() == (0 if "parkir" in query else 1)
     assert ("Service" in evaluated) == bool(query)
+
+
+@pytest.mark.parametrize(("query", "named"), [
+    ("", False), ("assignee=none", False), ("assignee=", False), ("state=nope", False),
+    ("assignee=me", True), ("assignee=officer&state=assigned", True),
+    ("assignee=officer&state=nope", False),
+])
+def test_filters_name_an_officer_only_when_valid_and_keeping_one(world, rf, query, named):
+    """The staff queue counts one officer's complaints whole, from that officer's index,
+    and everything else by the parts of the actor's scope (selectors.OrderedKeys)."""
+    request = rf.get("/")
+    request.user = world.officer
+    filterset = ComplaintFilterSet(QueryDict(query), queryset=Complaint.objects.all(),
+                                   request=request)
+    assert filterset.names_an_officer() is named

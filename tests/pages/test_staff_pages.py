@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -282,6 +284,19 @@ class TestQueues:
             with django_assert_num_queries(expected):
                 response = client.get(QUEUE, {"tab": "all"})
             assert len(listed(response)) == count
+
+    @pytest.mark.parametrize(("tab", "parts"), [("all", 2), ("mine", 1)])
+    def test_a_scope_is_counted_by_its_parts_unless_an_officer_is_named(
+            self, world, as_persona, complaint_in, tab, parts):
+        """The officer's *all* tab counts the unit's complaints and the officer's own
+        elsewhere apart, each from its index (finding 50); *mine* names the officer, whose
+        index serves the count whole."""
+        complaint_in(State.ASSIGNED)
+        with CaptureQueriesContext(connection) as queries:
+            response = as_persona("officer").get(QUEUE, {"tab": tab})
+        assert response.status_code == 200 and len(listed(response)) == 1
+        (count,) = [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)")]
+        assert count.count("UNION ALL") == parts - 1
 
     def test_pages_keep_the_filters(self, world, as_persona, submit, monkeypatch):
         monkeypatch.setattr(staff_views, "PAGE_SIZE", 2)
