@@ -13,8 +13,8 @@ rather than compute too. Each computation is logged with its time, and its time 
 lock, and the others' wait, last at least three times the figures' last computation, so
 that one which takes minutes (everything at five million complaints, under load) is not
 computed again beside itself (finding 55). And figures stay fresh at least ten times as
-long as they took: at five million complaints, where everything takes over half a minute,
-they are kept fresh five minutes or more rather than recomputed every minute at the cost of
+long as they took: at five million complaints, where everything takes about half a minute,
+they are kept fresh about five minutes rather than recomputed every minute at the cost of
 half a database core (finding 56).
 
 A caller may also name `slots`, the computations of its kind that may run at once: one in
