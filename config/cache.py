@@ -170,6 +170,11 @@ def is_due(key: str, ahead_seconds: float = 0) -> bool:
     return entry is None or entry[0] <= time.time() + ahead_seconds
 
 
+def is_computing(key: str) -> bool:
+    """Whether a caller holds the lock of the value under `key`: computes it now."""
+    return cache.get(_keys(key)[1]) is not None
+
+
 def kept_seconds(fresh_seconds: int) -> int:
     """How long a value is kept in the cache: a second period past its freshness. What is
     derived from a value (the public statistics page's HTML) is kept as long."""

@@ -20,7 +20,7 @@ from django.utils import timezone
 from api.stats.serializers import StatsQuerySerializer
 from api.stats.views import stats_question
 from complaints.views.statistics import StatisticsFilterForm, public_figures_question
-from config.cache import fresh_for, is_due, refresh
+from config.cache import fresh_for, is_computing, is_due, refresh
 from config.routers import reading_from_replica
 from workflow.stats import Statistics, complaint_statistics
 
@@ -46,10 +46,13 @@ def warm_public_statistics(ahead_seconds: float = 0) -> list[str]:
 
     questions = (public_figures_question(page.cleaned_data, everything),
                  stats_question({}, api.validated_data, everything))
-    if not any(is_due(key, ahead_seconds) for key, _ in questions):
-        return []
     # When either is due both are computed, from the one count: kept fresh apart, each came
-    # due at a pass of its own and counted everything again (finding 56).
+    # due at a pass of its own and counted everything again (finding 56). While another
+    # worker computes either, it computes both: a second count beside it was the rule at five
+    # million, where a count outlasts the 30 s between a worker's passes.
+    if (any(is_computing(key) for key, _ in questions)
+            or not any(is_due(key, ahead_seconds) for key, _ in questions)):
+        return []
     computed = []
     with reading_from_replica():
         for key, compute in questions:

@@ -518,6 +518,28 @@ def test_a_pass_counts_everything_once_for_the_page_and_the_api(client, complain
     assert api.json()["generated_at"] == "2026-03-04T02:00:05Z"  # NOW + 5 s, in UTC
 
 
+def test_a_pass_leaves_both_to_the_worker_computing_either(complaints, monkeypatch):
+    """At five million complaints a count outlasts the 30 s between a worker's passes:
+    another worker's pass, finding the API's question due while the page's was being
+    computed, counted everything again beside it."""
+    counted = []
+
+    def counting(**arguments):
+        counted.append(arguments)
+        return complaint_statistics(**arguments)
+
+    monkeypatch.setattr("config.warming.complaint_statistics", counting)
+    with time_machine.travel(NOW, tick=False):
+        page_key, api_key = warm_public_statistics()
+    cache.delete(api_key + ":kept")
+    assert cache.add(page_key + ":computing", True)  # another worker computes the page's
+    with time_machine.travel(NOW + 5 * S, tick=False):
+        assert warm_public_statistics() == []
+        cache.delete(page_key + ":computing")
+        assert warm_public_statistics() == [page_key, api_key]
+    assert len(counted) == 2
+
+
 def test_both_questions_stay_fresh_as_long_as_counting_everything_took(complaints,
                                                                         monkeypatch):
     """The API's question is answered from the count the page's question made, in no time
