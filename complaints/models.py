@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 # Complaint.next_due when no agency clock runs: after every real deadline in urgency order.
 NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+# Before every deadline, and every other instant the application can write.
+EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def validate_time_zone(value: str) -> None:
