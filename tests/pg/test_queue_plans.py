@@ -9,6 +9,8 @@ from event_first_respond alone, checked on the plan."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
@@ -59,6 +61,20 @@ def copied_complaints(columns: dict[str, str], params: list[Any] | None = None) 
             f"SELECT {', '.join(written.get(c, c) for c in names)} "
             f"FROM complaints_complaint, generate_series(1, 20000) g", params)
         cursor.execute("ANALYZE complaints_complaint")
+
+
+@contextmanager
+def kept_statements() -> Iterator[list[tuple[str, Sequence[Any]]]]:
+    """The statements run inside the block, each with its parameters as sent (where
+    CaptureQueriesContext keeps them written into the SQL)."""
+    statements: list[tuple[str, Sequence[Any]]] = []
+
+    def keep(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        yield statements
 
 
 def complaint_columns(run) -> set[str]:
@@ -253,14 +269,8 @@ def test_a_whole_scope_is_paged_from_the_deadline_index(world, complaint_in):
     expected = list(narrow(everything).order_by(*URGENCY).values_list("id", flat=True))
     dated = everything.filter(next_due__lt=NO_DEADLINE).count()
     assert 1_000 < dated < 5_000
-    statements = []
-
-    def capture(execute, sql, params, many, context):
-        statements.append((sql, params))
-        return execute(sql, params, many, context)
-
     middle = everything.get(pk=expected[dated // 2])
-    with connection.execute_wrapper(capture):
+    with kept_statements() as statements:
         assert keys[0:50] == expected[:50]  # the first page: with a deadline only
         assert keys[dated - 10:dated + 40] == expected[dated - 10:dated + 40]  # both
         assert keys[dated + 50:dated + 100] == expected[dated + 50:dated + 100]
@@ -355,7 +365,7 @@ def test_a_scope_is_counted_by_the_indexes_of_its_parts(world, complaint_in):
     assert re.search(r"Index Cond: \(+assignee_id = ", plan), plan
 
 
-def generic_plan(sql: str, params: list[Any]) -> str:
+def generic_plan(sql: str, params: Sequence[Any]) -> str:
     """EXPLAIN ANALYZE of `sql` planned as PostgreSQL plans a statement prepared and run
     again and again (as psycopg prepares it after five runs): once, for any parameters."""
     numbered = iter(range(1, len(params) + 1))
@@ -377,11 +387,11 @@ def generic_plan(sql: str, params: list[Any]) -> str:
 @pytest.mark.django_db(transaction=True)  # for VACUUM
 def test_an_officers_open_complaints_are_counted_from_the_index_by_any_plan(
         world, complaint_in, rf):
-    """The officer's *mine* tab counts their open complaints among 20,000 they closed, each
-    of another officer one in fifty. Its count is read from complaint_assignee_queue with
-    the states in the range, also in the plan PostgreSQL keeps for the statement run
-    again and again: without a range on next_due that plan tested the state of every
-    complaint the officer ever had (finding 58)."""
+    """The officer's *mine* tab counts their open complaint among 20,000 closed ones, one in
+    fifty of them the officer's, the rest other officers'. Its count is read
+    from complaint_assignee_queue with the states in the range, also in the plan PostgreSQL
+    keeps for the statement run again and again: without a range on next_due that plan
+    tested the state of every complaint the officer ever had (finding 58)."""
     complaint_in(State.ASSIGNED)
     others = User.objects.bulk_create(User(username=f"officer{n}") for n in range(50))
     copied_complaints({"state": "'closed'", "assignee_id": (
@@ -396,13 +406,7 @@ def test_an_officers_open_complaints_are_counted_from_the_index_by_any_plan(
         QueryDict("assignee=me&state=assigned&state=received&state=responded"),
         queryset=scope, request=request).qs
     keys = OrderedKeys(filtered, URGENCY, QUEUE_LIMIT)
-    statements: list[tuple[str, list[Any]]] = []
-
-    def kept(execute, sql, params, many, context):
-        statements.append((sql, list(params)))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(kept):
+    with kept_statements() as statements:
         assert keys.count() == 1
     ((sql, params),) = statements
     plan = generic_plan(sql, params)
