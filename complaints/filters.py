@@ -59,7 +59,7 @@ class StatesFilter(ChoicesFilter):
 
     def filter(self, qs: QuerySet, value: list[str]) -> QuerySet:
         qs = super().filter(qs, value)
-        return qs.filter(next_due__gte=EARLIEST) if len(set(value)) > 1 else qs
+        return qs.filter(next_due__gte=EARLIEST) if value and len(set(value)) > 1 else qs
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
