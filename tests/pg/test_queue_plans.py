@@ -395,8 +395,8 @@ def test_an_officers_open_complaints_are_counted_from_the_index_by_any_plan(
     complaint_in(State.ASSIGNED)
     others = User.objects.bulk_create(User(username=f"officer{n}") for n in range(50))
     copied_complaints({"state": "'closed'", "assignee_id": (
-        "CASE WHEN g %% 50 = 0 THEN assignee_id ELSE %s + g %% 50 END")},
-        [min(user.pk for user in others)])
+        "CASE WHEN g %% 50 = 0 THEN assignee_id ELSE (%s::integer[])[1 + g %% 50] END")},
+        [[user.pk for user in others]])
     with connection.cursor() as cursor:
         cursor.execute("VACUUM complaints_complaint")  # as autovacuum keeps it
     request = rf.get("/")
