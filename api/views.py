@@ -47,8 +47,8 @@ from complaints.selectors import (
     OrderedKeys,
     catalogue_key,
     complaint_for_citizen,
-    complaint_with_places,
     complaints_visible_to,
+    numbered_complaint,
     standards_in_force,
 )
 from workflow import services
@@ -137,7 +137,7 @@ def scoped_complaint(actor: Actor, tracking_number: str) -> Complaint:
     if number is None:
         raise exceptions.NotFound()
     # With what the actor's roles on it are decided by.
-    complaint = complaint_with_places(complaints_visible_to(actor).filter(tracking_number=number))
+    complaint = numbered_complaint(number, actor)
     if complaint is None:
         raise exceptions.NotFound()
     return complaint

@@ -120,8 +120,7 @@ def page(request: HttpRequest, actor: Actor, template: str, context: dict[str, A
 def visible_complaint(actor: Actor, tracking_number: str) -> Complaint:
     """The complaint if it is in the actor's scope; 404 otherwise, so that a complaint
     outside it does not even exist for them."""
-    complaint = complaint_for_page(complaints_visible_to(actor)
-                                   .filter(tracking_number=tracking_number))
+    complaint = complaint_for_page(tracking_number, actor)
     if complaint is None:
         raise Http404
     return complaint

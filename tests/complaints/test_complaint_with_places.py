@@ -1,22 +1,28 @@
 """A complaint read with its agency and unit, or with what its staff page shows, by one
-statement written once (selectors.complaint_with_places, complaint_for_page) must be the
+statement written once (selectors.numbered_complaint, complaint_for_page) must be the
 complaint the ORM's select_related reads, field for field and type for type, on SQLite and
-on PostgreSQL, and no more than its query finds."""
+on PostgreSQL, and only when the actor's scope holds it."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+from django.contrib.auth import get_user_model
 from django.db.models import Model
+from django.db.models.sql.compiler import SQLCompiler
 
-from complaints.models import Agency, Attachment, Complaint
+from complaints import selectors
+from complaints.models import Agency, Attachment, Complaint, Membership
 from complaints.selectors import (
     PAGE_RELATIONS,
+    by_grants_alone,
     complaint_for_page,
-    complaint_with_places,
     complaints_visible_to,
     events_in_order,
+    numbered_complaint,
 )
+from workflow.permissions import Actor
 from workflow.states import Role, State
 
 
@@ -35,7 +41,7 @@ def test_it_is_what_select_related_reads(world, complaint_in, submit,
     for made_one in made:
         expected = Complaint.objects.select_related("agency", "unit").get(pk=made_one.pk)
         with django_assert_num_queries(1):
-            read = complaint_with_places(Complaint.objects.filter(pk=made_one.pk))
+            read = numbered_complaint(made_one.tracking_number)
             assert fields(read.agency) == fields(expected.agency)
             assert fields(read.unit) == fields(expected.unit)
         assert fields(read) == fields(expected)
@@ -45,15 +51,61 @@ def test_it_is_what_select_related_reads(world, complaint_in, submit,
     assert Complaint.objects.get(pk=located.pk).latitude == Decimal("-3.990000")
 
 
-def test_it_reads_only_what_the_query_finds(world, complaint_in):
+def test_it_reads_only_a_complaint_in_the_actors_scope(world, complaint_in):
     complaint = complaint_in(State.ASSIGNED)
-    mine = complaints_visible_to(world.actor(Role.OFFICER))
-    elsewhere = complaints_visible_to(world.actor("outside_officer"))
     number = complaint.tracking_number
-    assert complaint_with_places(mine.filter(tracking_number=number)).pk == complaint.pk
-    assert complaint_with_places(elsewhere.filter(tracking_number=number)) is None
-    assert complaint_with_places(mine.filter(tracking_number="NOT-THERE")) is None
-    assert complaint_with_places(Complaint.objects.none()) is None
+    assert numbered_complaint(number, world.actor(Role.OFFICER)).pk == complaint.pk
+    assert numbered_complaint(number, world.actor("outside_officer")) is None
+    assert numbered_complaint("NOT-THERE", world.actor(Role.OFFICER)) is None
+    assert numbered_complaint(number, Actor.citizen(complaint)) is None
+    assert numbered_complaint(number, Actor(kind="staff")) is None  # no grant, no person
+
+
+def test_whom_it_reads_a_complaint_for_is_the_scope_of_the_lists(world, complaint_in, submit,
+                                                                 monkeypatch):
+    """For every persona and every complaint, with the scopes kept or compiled again."""
+    made = [complaint_in(state) for state in State]
+    made.append(submit(service=world.other_service).complaint)
+    # Assigned to someone outside their grants, who reads it as its assignee.
+    Complaint.objects.filter(pk=made[0].pk).update(assignee=world.outside_officer)
+    nobody = get_user_model().objects.create_user(username="no-role", password="x")
+    actors = [world.actor(name) for name in (
+        Role.COORDINATOR, Role.SUPERVISOR, Role.OFFICER, "second_officer", "outside_officer",
+        Role.OMBUDSMAN, Role.ADMINISTRATOR)]
+    actors += [Actor.staff(nobody), by_grants_alone(world.actor(Role.SUPERVISOR))]
+    assert actors[-1].user is None
+    for kept in (selectors.SCOPES_KEPT, 1):
+        monkeypatch.setattr(selectors, "SCOPES_KEPT", kept)
+        for actor in actors:
+            for complaint in made:
+                expected = complaints_visible_to(actor).filter(pk=complaint.pk).exists()
+                read = numbered_complaint(complaint.tracking_number, actor)
+                assert (read is not None) == expected, (actor.label, complaint.state)
+    seen = {(a.label, c.pk) for a in actors for c in made
+            if numbered_complaint(c.tracking_number, a) is not None}
+    assert 0 < len(seen) < len(actors) * len(made)
+
+
+def test_an_actors_scope_is_compiled_once_and_again_when_their_grants_change(
+        world, complaint_in, monkeypatch):
+    complaint = complaint_in(State.RECEIVED)
+    number = complaint.tracking_number
+    monkeypatch.setattr(selectors, "_SCOPES", {})
+    compiled = []  # the statements about complaints the ORM compiles
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: (
+        self.query.model is Complaint and compiled.append(Complaint), as_sql(self, *a, **k))[1])
+    assert numbered_complaint(number, world.actor(Role.OFFICER)) is None  # not assigned
+    assert compiled == [Complaint]
+    assert numbered_complaint(number, world.actor(Role.OFFICER)) is None
+    assert compiled == [Complaint]
+    # A grant on the agency: read with it at once, from a scope compiled for it.
+    Membership.objects.create(user=world.officer, role=Role.COORDINATOR, agency=world.agency)
+    assert numbered_complaint(number, world.actor(Role.OFFICER)).pk == complaint.pk
+    assert compiled == [Complaint, Complaint]
+    Membership.objects.filter(user=world.officer, role=Role.COORDINATOR).delete()
+    assert numbered_complaint(number, world.actor(Role.OFFICER)) is None
+    assert compiled == [Complaint, Complaint]
 
 
 def test_a_page_reads_its_relations_and_clocks_as_select_related_does(
@@ -63,7 +115,7 @@ def test_a_page_reads_its_relations_and_clocks_as_select_related_does(
     for made_one in made:
         expected = Complaint.objects.select_related(*PAGE_RELATIONS).get(pk=made_one.pk)
         with django_assert_num_queries(2):  # the complaint and its relations; its clocks
-            read = complaint_for_page(Complaint.objects.filter(pk=made_one.pk))
+            read = complaint_for_page(made_one.tracking_number)
         with django_assert_num_queries(0):
             for name in PAGE_RELATIONS:
                 assert fields(getattr(read, name)) == fields(getattr(expected, name)), name
@@ -73,7 +125,7 @@ def test_a_page_reads_its_relations_and_clocks_as_select_related_does(
         assert [fields(c) for c in clocks] == [
             fields(c) for c in expected.clocks.order_by("started_at", "id")]
         assert clocks
-    assert complaint_for_page(Complaint.objects.none()) is None
+    assert complaint_for_page("NOT-THERE") is None
 
 
 def test_a_page_reads_the_complaints_other_records_as_the_orm_does(
@@ -89,7 +141,7 @@ def test_a_page_reads_the_complaints_other_records_as_the_orm_does(
     assert {m.complexity for m in made} >= {"", "normatif"}
     for made_one in made:
         with django_assert_num_queries(2):
-            read = complaint_for_page(Complaint.objects.filter(pk=made_one.pk))
+            read = complaint_for_page(made_one.tracking_number)
         tier = (made_one.standard.tiers.filter(code=made_one.complexity).first()
                 if made_one.complexity else None)
         assert read.referred_from_number == (
@@ -98,9 +150,9 @@ def test_a_page_reads_the_complaints_other_records_as_the_orm_does(
         assert bool(read.has_attachments) == made_one.attachments.exists()
         assert (read.tier_label, read.tier_duration, read.tier_unit) == (
             (tier.label, tier.duration, tier.unit) if tier else (None, None, None))
-    assert complaint_for_page(Complaint.objects.filter(pk=target.pk)).referred_from_number \
+    assert complaint_for_page(target.tracking_number).referred_from_number \
         == made[-1].tracking_number
-    assert complaint_for_page(Complaint.objects.filter(pk=with_files.pk)).has_attachments
+    assert complaint_for_page(with_files.tracking_number).has_attachments
 
 
 def test_a_pages_events_are_what_the_orm_reads_in_chain_order(

@@ -28,7 +28,13 @@ from api.open311 import params as open311_params
 from api.open311 import selectors as open311
 from complaints.filters import ComplaintFilterSet
 from complaints.models import NO_DEADLINE, Complaint
-from complaints.selectors import URGENCY, OrderedKeys, complaints_visible_to, narrow
+from complaints.selectors import (
+    URGENCY,
+    OrderedKeys,
+    complaints_visible_to,
+    narrow,
+    numbered_complaint,
+)
 from complaints.views.staff import QUEUE_LIMIT
 from tests.conftest import MONDAY_9_WIB
 from config.autovacuum import vacuum_after_new_rows
@@ -413,3 +419,23 @@ def test_an_officers_open_complaints_are_counted_from_the_index_by_any_plan(
     assert re.search(r"Index Only Scan using complaint_assignee_queue", plan), plan
     assert re.search(r"Index Cond: \(.*state", plan), plan
     assert "Rows Removed by Filter" not in plan, plan
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.OFFICER])
+def test_one_complaint_is_found_by_its_number_then_its_scope_checked_by_any_plan(
+        world, complaint_in, role):
+    """A complaint's page and the API's read it by its number among 20,000 others of the
+    actor's scope, the scope then checked for that complaint alone by its key, in the plan
+    PostgreSQL keeps for the statement too: never by reading the scope (finding 60)."""
+    complaint = complaint_in(State.ASSIGNED)
+    copied_complaints({})
+    actor = world.actor(role)
+    with kept_statements() as statements:
+        read = numbered_complaint(complaint.tracking_number, actor)
+    assert read.pk == complaint.pk
+    ((sql, params),) = statements
+    plan = generic_plan(sql, params)
+    assert re.search(r"Index Scan using \S*tracking_number\S* on complaints_complaint c\b",
+                     plan), plan
+    assert re.search(r"Index Cond: \(id = c\.id\)", plan), plan
+    assert "Seq Scan on complaints_complaint" not in plan, plan
