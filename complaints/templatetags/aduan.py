@@ -206,6 +206,41 @@ def _timeline_item(event: Any, label: Any, details: Sequence[tuple[Any, str]], z
             + (f'<dl class="facts">{facts}</dl>' if facts else "") + "</li>")
 
 
+@register.simple_tag
+def deadline_rows(clocks: Sequence[Any], zone: str, now: dt.datetime) -> str:
+    """The rows of a staff page's table of deadlines: each clock by its name (and cycle)
+    and its length, when it is due, its extension, when it stopped or paused, and its
+    status at `now`. Written as the timeline is: a complaint's four clocks, twenty template
+    nodes each, took a fifth of its page's template."""
+    if not clocks:
+        return format_html('<tr><td colspan="3">{}</td></tr>', gettext("No deadlines."))
+    time = _TimeWriter.active()
+    return mark_safe("".join(_deadline_row(clock, zone, now, time) for clock in clocks))
+
+
+def _deadline_row(clock: Any, zone: str, now: dt.datetime, time: _TimeWriter) -> str:
+    name = escape(clock_label(clock.name))
+    if clock.cycle > 1:
+        name += f" ({escape(gettext('cycle %(cycle)s'))})" % {"cycle": clock.cycle}
+    unit = escape(unit_label(clock.unit))
+    notes = ""
+    if clock.extended_by:
+        extended = escape(gettext("Extended by %(amount)s %(unit)s:")) % {
+            "amount": clock.extended_by, "unit": unit}
+        notes += f'<br><span class="hint">{extended} {escape(clock.extension_reason)}</span>'
+    if clock.stopped_at is not None:
+        notes += _hint_at(gettext("Stopped"), clock.stopped_at, zone)
+    if clock.paused_at is not None:
+        notes += _hint_at(gettext("Paused since"), clock.paused_at, zone)
+    return (f'<tr><th scope="row">{name}<br><span class="hint">{clock.duration} {unit}'
+            f"</span></th><td>{time(clock.due_at, zone)}{notes}</td>"
+            f"<td>{_status_badge(clock.status(now))}</td></tr>")
+
+
+def _hint_at(words: str, moment: dt.datetime, zone: str) -> str:
+    return f'<br><span class="hint">{escape(words)} {escape(local(moment, zone))}</span>'
+
+
 # Lookups in a dict: get_name_display() rebuilds the field's choices, and Choices.values
 # its list, on every call; a queue page names some 250 clocks and states.
 CLOCK_LABELS = dict(ClockName.choices)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Model
 from django.db.models.sql.compiler import SQLCompiler

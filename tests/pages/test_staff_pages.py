@@ -436,8 +436,8 @@ class TestDetail:
             assert text in body, text
         assert '<span class="badge breached">Overdue</span>' in body
         # Each deadline by its name, with its length in the standard.
-        assert ('<th scope="row">First response\n'
-                '              <br><span class="hint">5 working days</span></th>') in body
+        assert ('<th scope="row">First response<br><span class="hint">5 working days</span>'
+                "</th>") in body
 
     def test_shows_its_attachments_and_the_complaint_referred_to_it(
             self, world, as_persona, assigned, submit, django_assert_num_queries):
@@ -457,6 +457,57 @@ class TestDetail:
         assert (f"<dt>Referred from</dt><dd>{source.tracking_number}</dd>") in body
         assert ('<li>foto.jpg <span class="hint">(2.0\xa0KB, image/jpeg)</span></li>'
                 in body)
+
+    @pytest.mark.parametrize("language, words", [
+        ("en", ("Verification", "First response", "Statutory answer", "cycle 2",
+                "Resolution", "working days", "calendar days", "Extended by 3 working days:",
+                "Stopped Monday, 2 February 2026 09:01 WIB",
+                "Paused since Monday, 2 February 2026 09:00 WIB", "Met", "On time", "Paused")),
+        ("id", ("Verifikasi", "Tanggapan pertama", "Jawaban menurut undang-undang",
+                "putaran 2", "Penyelesaian", "hari kerja", "hari kalender",
+                "Diperpanjang 3 hari kerja:", "Dihentikan Senin, 2 Februari 2026 09.01 WIB",
+                "Dijeda sejak Senin, 2 Februari 2026 09.00 WIB", "Terpenuhi", "Tepat waktu",
+                "Dijeda")),
+    ])
+    def test_a_deadline_row_says_everything_in_the_pages_language(
+            self, world, as_persona, assigned, language, words):
+        """Its name, cycle and length, when it is due, extended, stopped or paused, and its
+        status, in the order the clocks started (complaint_for_page)."""
+        complaint = assigned()
+        clocks = {c.name: c for c in complaint.clocks.all()}
+        assert set(clocks) == {"verify", "first_response", "statutory_answer", "resolution"}
+        Clock.objects.filter(pk=clocks["first_response"].pk).update(
+            extended_by=3, extension_reason="<b>Menunggu</b> data pusat")
+        Clock.objects.filter(pk=clocks["statutory_answer"].pk).update(cycle=2)
+        Clock.objects.filter(pk=clocks["resolution"].pk).update(paused_at=MONDAY_9_WIB)
+        (verify, first, statutory, cycle, resolution, working, calendar, extended, stopped,
+         paused, met, on_time, paused_badge) = words
+        with time_machine.travel(MONDAY_9_WIB + dt.timedelta(minutes=5), tick=False):
+            body = as_persona("coordinator", language).get(
+                detail_url(complaint)).content.decode()
+        rows = re.search(r'<tbody>\s*(<tr><th scope="row">.*?)\s*</tbody>', body, re.S)[1]
+
+        def due(name: str) -> str:
+            moment = clocks[name].due_at
+            with translation.override(language):
+                text = local(moment, "Asia/Jakarta")
+            return f'<time datetime="{moment.isoformat()}">{text}</time>'
+
+        assert rows == (
+            f'<tr><th scope="row">{verify}<br><span class="hint">3 {working}</span></th>'
+            f'<td>{due("verify")}<br><span class="hint">{stopped}</span></td>'
+            f'<td><span class="badge met">{met}</span></td></tr>'
+            f'<tr><th scope="row">{statutory} ({cycle})<br><span class="hint">14 {calendar}'
+            f'</span></th><td>{due("statutory_answer")}</td>'
+            f'<td><span class="badge running">{on_time}</span></td></tr>'
+            f'<tr><th scope="row">{resolution}<br><span class="hint">60 {calendar}</span></th>'
+            f'<td>{due("resolution")}<br><span class="hint">{paused}</span></td>'
+            f'<td><span class="badge paused">{paused_badge}</span></td></tr>'
+            # Started when the complaint was assigned, after the others.
+            f'<tr><th scope="row">{first}<br><span class="hint">5 {working}</span></th>'
+            f'<td>{due("first_response")}<br><span class="hint">{extended} &lt;b&gt;Menunggu'
+            f'&lt;/b&gt; data pusat</span></td>'
+            f'<td><span class="badge running">{on_time}</span></td></tr>')
 
     @pytest.mark.parametrize("language, words", [
         ("en", ("Assign", "Coordinator", "Received", "Assigned", "Unit", "Officer",
