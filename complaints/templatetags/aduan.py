@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.forms import BoundField
-from django.template.defaultfilters import floatformat, linebreaksbr
+from django.template.defaultfilters import floatformat
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -111,7 +111,7 @@ def queue_body(rows: Sequence[Any]) -> str:
     if not rows:
         return format_html('<tr><td colspan="8">{}</td></tr>', gettext("No complaints here."))
     time = _TimeWriter.active()
-    words = _row_words(time.language)
+    words = _page_words(time.language)
     # Tracking numbers are letters, digits and a dash, as they stand in the path.
     link = reverse("staff:detail", args=[_NUMBER]).partition(_NUMBER)
     return mark_safe("".join(_queue_row(row, words, link, time) for row in rows))
@@ -120,24 +120,31 @@ def queue_body(rows: Sequence[Any]) -> str:
 _NUMBER = "NUMBER"
 
 
-class _RowWords(NamedTuple):
+class _PageWords(NamedTuple):
+    """What the queue's rows and a complaint's timeline write in one language, escaped."""
+
     badges: dict[str, dict[str, str]]  # clock name → status → "<li>label badge</li>"
     next_badges: dict[str, dict[str, str]]  # clock name → status → "label badge"
     states: dict[str, str]
+    roles: dict[str, str]
     none_running: str
     not_assigned: str
 
+    def state(self, state: str) -> str:
+        return self.states.get(state) or escape(state)
+
 
 @functools.lru_cache(maxsize=8)
-def _row_words(language: str | None) -> _RowWords:
+def _page_words(language: str | None) -> _PageWords:
     badge = {status: str(_status_badge(status)) for status in ClockStatus.values}
     clocks = {name: escape(str(label)) for name, label in CLOCK_LABELS.items()}
-    return _RowWords(
+    return _PageWords(
         badges={name: {status: f"<li>{label} {badge[status]}</li>" for status in badge}
                 for name, label in clocks.items()},
         next_badges={name: {status: f"{label} {badge[status]}" for status in badge}
                      for name, label in clocks.items()},
         states={state: escape(str(label)) for state, label in STATE_LABELS.items()},
+        roles={role: escape(str(label)) for role, label in ROLE_LABELS.items()},
         none_running=f'<span class="hint">{escape(gettext("None running"))}</span>',
         not_assigned=f'<span class="hint">{escape(gettext("Not assigned"))}</span>',
     )
@@ -162,7 +169,7 @@ class _TimeWriter(NamedTuple):
                 f"{escape(text)}</time>")
 
 
-def _queue_row(row: Any, words: _RowWords, link: tuple[str, str, str], time: _TimeWriter
+def _queue_row(row: Any, words: _PageWords, link: tuple[str, str, str], time: _TimeWriter
                ) -> str:
     if row.next_clock:
         clock = row.next_clock
@@ -183,27 +190,33 @@ def _queue_row(row: Any, words: _RowWords, link: tuple[str, str, str], time: _Ti
 
 
 @register.simple_tag
-def timeline(events: Sequence[tuple[Any, Any, Sequence[tuple[Any, str]]]], zone: str) -> str:
+def timeline(events: Sequence[tuple[Any, str, Sequence[tuple[str, str]]]], zone: str) -> str:
     """The items of a staff page's timeline: each event (with its label and its details as
     name/value pairs) at its time in the agency's zone, by whom, and the change of state it
     made. Written as the queue's rows are: a complaint's tens of events, a dozen template
     nodes each, were a third of its page."""
     time = _TimeWriter.active()
-    return mark_safe("".join(_timeline_item(*item, zone, time) for item in events))
+    words = _page_words(time.language)
+    return mark_safe("".join(_timeline_item(*item, zone, time, words) for item in events))
 
 
-def _timeline_item(event: Any, label: Any, details: Sequence[tuple[Any, str]], zone: str,
-                   time: _TimeWriter) -> str:
+def _timeline_item(event: Any, label: str, details: Sequence[tuple[str, str]], zone: str,
+                   time: _TimeWriter, words: _PageWords) -> str:
     change = ""
     if event.from_state and event.to_state and event.from_state != event.to_state:
-        change = (f' <span class="hint">{escape(state_label(event.from_state))} → '
-                  f"{escape(state_label(event.to_state))}</span>")
-    facts = "".join(f"<dt>{escape(str(name))}</dt><dd>{linebreaksbr(value)}</dd>"
+        change = (f' <span class="hint">{words.state(event.from_state)} → '
+                  f"{words.state(event.to_state)}</span>")
+    facts = "".join(f"<dt>{escape(name)}</dt><dd>{_lines(value)}</dd>"
                     for name, value in details)
-    return (f"<li>{time(event.occurred_at, zone)} <strong>{escape(str(label))}"
+    return (f"<li>{time(event.occurred_at, zone)} <strong>{escape(label)}"
             f"</strong> — {escape(event.actor_label)} "
-            f"({escape(str(ROLE_LABELS.get(event.role, event.role)))}){change}"
+            f"({words.roles.get(event.role) or escape(event.role)}){change}"
             + (f'<dl class="facts">{facts}</dl>' if facts else "") + "</li>")
+
+
+def _lines(text: str) -> str:
+    """`text|linebreaksbr`: escaped, each line break a <br>."""
+    return escape(text).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
 
 
 @register.simple_tag

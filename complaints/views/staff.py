@@ -13,8 +13,8 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import reduce, wraps
-from typing import Any
+from functools import lru_cache, reduce, wraps
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -262,8 +262,10 @@ class Problem:
     action: str
 
 
-def event_details(payload: dict[str, Any], zone: str) -> list[tuple[Any, str]]:
-    """An event's payload as label/value pairs, times in the agency's zone."""
+def event_details(payload: dict[str, Any], zone: str, words: EventWords
+                  ) -> list[tuple[str, str]]:
+    """An event's payload as label/value pairs, times in the agency's zone, in the
+    language of `words`."""
     details = []
     for key, value in payload.items():
         if value in (None, "", [], {}):
@@ -271,12 +273,32 @@ def event_details(payload: dict[str, Any], zone: str) -> list[tuple[Any, str]]:
         if key in ("received_at", "due_at") and isinstance(value, str):
             moment = parse_datetime(value)
             value = local(moment, zone) if moment else value
-        elif key in PAYLOAD_CHOICES and value in PAYLOAD_CHOICES[key].values:
-            value = PAYLOAD_CHOICES[key](value).label
+        elif key in words.choices and isinstance(value, str) and value in words.choices[key]:
+            value = words.choices[key][value]
         elif key == "attachments" and isinstance(value, list):
             value = ", ".join(str(a.get("name", "")) for a in value if isinstance(a, dict))
-        details.append((PAYLOAD_LABELS.get(key, key), str(value)))
+        details.append((words.payload.get(key, key), str(value)))
     return details
+
+
+class EventWords(NamedTuple):
+    """The timeline's labels in one language: its events' actions, their payloads' names,
+    and the labels of the codes they hold."""
+
+    actions: dict[str, str]
+    payload: dict[str, str]
+    choices: dict[str, dict[str, str]]
+
+
+@lru_cache(maxsize=8)
+def event_words(language: str | None) -> EventWords:
+    """EventWords in `language`, each label translated once: a complaint's timeline asked
+    for some forty translations a page, one by one."""
+    return EventWords(
+        actions={action: str(label) for action, label in EVENT_ACTIONS.items()},
+        payload={key: str(label) for key, label in PAYLOAD_LABELS.items()},
+        choices={key: {value: str(label) for value, label in codes.choices}
+                 for key, codes in PAYLOAD_CHOICES.items()})
 
 
 def render_detail(request: HttpRequest, actor: Actor, complaint: Complaint, *,
@@ -290,7 +312,8 @@ def render_detail(request: HttpRequest, actor: Actor, complaint: Complaint, *,
         if form_class is not None:
             keep = failed is not None and failed.action == action
             forms.append(failed if keep else form_class(complaint))
-    events = [(e, EVENT_ACTIONS.get(e.action, e.action), event_details(e.payload, zone))
+    words = event_words(translation.get_language())
+    events = [(e, words.actions.get(e.action, e.action), event_details(e.payload, zone, words))
               for e in events_in_order(complaint)]
     # The tier as the standard has it (complaint_for_page reads its fields), for its name.
     tier = ComplexityTier(code=complaint.complexity, label=complaint.tier_label,

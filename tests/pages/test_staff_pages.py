@@ -537,6 +537,22 @@ class TestDetail:
             f"<dt>{unit}</dt><dd>{world.unit.code}</dd><dt>{officer}</dt><dd>officer</dd>"
             f"<dt>{complexity}</dt><dd>normatif</dd></dl></li>")
 
+    def test_a_timeline_item_shows_codes_it_has_no_label_for_as_they_are(
+            self, world, as_persona, assigned):
+        """Escaped, as an event's payload is: what an older release recorded, say."""
+        complaint = assigned()
+        Event.objects.filter(complaint=complaint, action="assign").update(
+            role="<b>auditor</b>", to_state="<b>archived</b>", payload={
+                "channel": "<b>fax</b>", "clock": ["verify"], "reason": "x\r\ny\rz"})
+        body = as_persona("coordinator").get(detail_url(complaint)).content.decode()
+        item = re.findall(r"<li><time.*?</li>", body, re.S)[1]
+        assert ("(&lt;b&gt;auditor&lt;/b&gt;) <span class=\"hint\">Received → "
+                "&lt;b&gt;archived&lt;/b&gt;</span>") in item
+        # Each alone: PostgreSQL's jsonb keeps keys in an order of its own.
+        assert "<dt>Channel</dt><dd>&lt;b&gt;fax&lt;/b&gt;</dd>" in item
+        assert "<dt>Deadline</dt><dd>[&#x27;verify&#x27;]</dd>" in item
+        assert "<dt>Reason</dt><dd>x<br>y<br>z</dd>" in item
+
     def test_assign_through_the_form(self, world, as_persona, submit):
         complaint = submit().complaint
         client = as_persona("coordinator")
