@@ -525,10 +525,10 @@ def complaint_for_citizen(tracking_number: str, access_token: str | None) -> Com
 PLACES = ("agency", "unit")
 
 
-def numbered_complaint(number: str, actor: Actor | None = None,
+def numbered_complaint(number: str, actor: Actor | None,
                        relations: tuple[str, ...] = PLACES,
                        extras: tuple[tuple[str, str], ...] = ()) -> Complaint | None:
-    """The complaint numbered `number` if `actor` may read it (whoever acts, for None: the
+    """The complaint numbered `number` if `actor` may read it (for None, whoever asks: the
     citizen's pages, which check the access code themselves), with its `relations` (forward
     keys of the complaint) as select_related reads them, and each of `extras` (a name, and
     SQL of a value with the complaint as c) as an attribute. The statement is written once
@@ -616,7 +616,7 @@ PAGE_EXTRAS = (
 )
 
 
-def complaint_for_page(number: str, actor: Actor | None = None) -> Complaint | None:
+def complaint_for_page(number: str, actor: Actor | None) -> Complaint | None:
     """The complaint `numbered_complaint(number, actor)` finds, with its PAGE_RELATIONS,
     PAGE_EXTRAS and its clocks in start order, in two queries: with_relations took 7.5 ms
     for one complaint at a million, 1 ms of it in the database. Its rare links to other

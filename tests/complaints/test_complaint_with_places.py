@@ -40,7 +40,7 @@ def test_it_is_what_select_related_reads(world, complaint_in, submit,
     for made_one in made:
         expected = Complaint.objects.select_related("agency", "unit").get(pk=made_one.pk)
         with django_assert_num_queries(1):
-            read = numbered_complaint(made_one.tracking_number)
+            read = numbered_complaint(made_one.tracking_number, None)
             assert fields(read.agency) == fields(expected.agency)
             assert fields(read.unit) == fields(expected.unit)
         assert fields(read) == fields(expected)
@@ -114,7 +114,7 @@ def test_a_page_reads_its_relations_and_clocks_as_select_related_does(
     for made_one in made:
         expected = Complaint.objects.select_related(*PAGE_RELATIONS).get(pk=made_one.pk)
         with django_assert_num_queries(2):  # the complaint and its relations; its clocks
-            read = complaint_for_page(made_one.tracking_number)
+            read = complaint_for_page(made_one.tracking_number, None)
         with django_assert_num_queries(0):
             for name in PAGE_RELATIONS:
                 assert fields(getattr(read, name)) == fields(getattr(expected, name)), name
@@ -124,7 +124,7 @@ def test_a_page_reads_its_relations_and_clocks_as_select_related_does(
         assert [fields(c) for c in clocks] == [
             fields(c) for c in expected.clocks.order_by("started_at", "id")]
         assert clocks
-    assert complaint_for_page("NOT-THERE") is None
+    assert complaint_for_page("NOT-THERE", None) is None
 
 
 def test_a_page_reads_the_complaints_other_records_as_the_orm_does(
@@ -140,7 +140,7 @@ def test_a_page_reads_the_complaints_other_records_as_the_orm_does(
     assert {m.complexity for m in made} >= {"", "normatif"}
     for made_one in made:
         with django_assert_num_queries(2):
-            read = complaint_for_page(made_one.tracking_number)
+            read = complaint_for_page(made_one.tracking_number, None)
         tier = (made_one.standard.tiers.filter(code=made_one.complexity).first()
                 if made_one.complexity else None)
         assert read.referred_from_number == (
@@ -149,9 +149,9 @@ def test_a_page_reads_the_complaints_other_records_as_the_orm_does(
         assert bool(read.has_attachments) == made_one.attachments.exists()
         assert (read.tier_label, read.tier_duration, read.tier_unit) == (
             (tier.label, tier.duration, tier.unit) if tier else (None, None, None))
-    assert complaint_for_page(target.tracking_number).referred_from_number \
+    assert complaint_for_page(target.tracking_number, None).referred_from_number \
         == made[-1].tracking_number
-    assert complaint_for_page(with_files.tracking_number).has_attachments
+    assert complaint_for_page(with_files.tracking_number, None).has_attachments
 
 
 def test_a_pages_events_are_what_the_orm_reads_in_chain_order(
