@@ -275,13 +275,14 @@ def staff_pages(people: dict[str, Any], cookies: dict[str, str]
             "detail": (f"/staff/complaints/{people['detail']}/", page["officer"])}
 
 
-def run_latency(client: Client, people: dict[str, Any], cookies: dict[str, str],
-                scale: Scale) -> list[Result]:
+def latency_cases(people: dict[str, Any], cookies: dict[str, str]
+                  ) -> list[tuple[str, measure.Req, measure.Req]]:
+    """What the latency group measures: each list, page and complaint, with its baseline."""
     agency = people["agency"]
     api = {who: {"Authorization": f"Token {people['tokens'][who]}"}
            for who in ("officer", "coordinator")}
     base, pages = baselines(people), staff_pages(people, cookies)
-    cases = [
+    return [
         ("queue.officer API", ("/api/v1/complaints/?assignee=me&state=assigned"
                                "&state=responded&page_size=50", api["officer"]),
          base["officer"]),
@@ -293,8 +294,12 @@ def run_latency(client: Client, people: dict[str, Any], cookies: dict[str, str],
          base["detail"]),
         ("detail staff page", pages["detail"], base["detail"]),
     ]
+
+
+def run_latency(client: Client, people: dict[str, Any], cookies: dict[str, str],
+                scale: Scale) -> list[Result]:
     results = []
-    for name, app, baseline in cases:
+    for name, app, baseline in latency_cases(people, cookies):
         results += guarded(name, lambda: measure.latency(
             name, client, app, baseline, scale.latency_repeats, scale.latency_warmup))
     return results

@@ -38,5 +38,11 @@ exec deploy/throwaway_pg.sh "${settings[@]}" bash -euo pipefail -c '
     /usr/bin/env time -f "generate: %e s wall, %U s user, %S s system, %M KB peak" \
         "$BENCH_PYTHON" -m bench.generate --complaints "$BENCH_N"
     echo "== benchmarks"
-    "$BENCH_PYTHON" -m bench.run --complaints "$BENCH_N" "$@"
+    status=0
+    "$BENCH_PYTHON" -m bench.run --complaints "$BENCH_N" "$@" || status=$?
+    # bench.compare, run so that it never rots: this checkout against itself, briefly.
+    echo "== bench.compare, this checkout against itself"
+    "$BENCH_PYTHON" -m bench.compare --complaints "$BENCH_N" --before . --rounds 20 \
+        --warmup 5 --out "$(mktemp -d)"
+    exit $status
 ' bench "$@"

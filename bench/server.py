@@ -26,11 +26,13 @@ def free_port() -> int:
 
 @dataclass
 class Gunicorn:
-    """`workers` sync-free gthread workers with keep-alive, as production would run them."""
+    """`workers` sync-free gthread workers with keep-alive, as production would run them;
+    the application's code from the checkout at `root`."""
 
     workers: int = 2
     threads: int = 2
     port: int = field(default_factory=free_port)
+    root: Path = ROOT
     process: subprocess.Popen | None = None
     log: Path | None = None
 
@@ -42,7 +44,7 @@ class Gunicorn:
                    "--keep-alive", "30", "--timeout", "900", "--graceful-timeout", "5",
                    "--no-control-socket"]
         with open(log, "ab") as out:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+            self.process = subprocess.Popen(command, cwd=self.root, env=env, stdout=out,
                                             stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
