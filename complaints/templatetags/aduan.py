@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.forms import BoundField
+from django.middleware.csrf import get_token
+from django.template import Context
 from django.template.defaultfilters import floatformat
 from django.template.loader import get_template
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -100,6 +102,38 @@ def sla_badge(clock: Any, now: dt.datetime | None = None) -> str:
 
 def _status_badge(status: str) -> str:
     return format_html('<span class="badge {}">{}</span>', status, STATUS_LABELS[status])
+
+
+@register.simple_tag(takes_context=True)
+def frame(context: Context, name: str) -> str:
+    """The template `name`, a part of every page's frame (the site's header, the staff
+    navigation), written once per process for each language, person and `can_intake`, and
+    kept: its links and translations, the same on every page, were a tenth of a staff page
+    (docs/performance.md, finding 61). What differs from one request to the next, the CSRF
+    token and the page's path, is put in for each. The template sees `user`, `can_intake`,
+    `csrf_token` and `next_path`, and nothing else."""
+    request = context["request"]
+    user = context.get("user")
+    signed_in = user is not None and user.is_authenticated
+    key = (name, translation.get_language(), get_script_prefix(), signed_in,
+           user.get_username() if signed_in else "", bool(context.get("can_intake")))
+    html = _FRAMES.get(key)
+    if html is None:
+        html = get_template(name).render({"user": user, "can_intake": key[-1],
+                                          "csrf_token": _CSRF_SLOT, "next_path": _PATH_SLOT})
+        if len(_FRAMES) >= FRAMES_KEPT:
+            _FRAMES.clear()
+        _FRAMES[key] = html
+    # The path last: what it puts in is never searched for a slot.
+    return mark_safe(html.replace(_CSRF_SLOT, get_token(request))
+                     .replace(_PATH_SLOT, escape(request.get_full_path())))
+
+
+# What frame keeps: at most this many frames a process (a few KB each), and the slots it
+# fills, which nothing a page writes can hold (a NUL is never in a template or a path).
+FRAMES_KEPT = 4096
+_FRAMES: dict[tuple[Any, ...], str] = {}
+_CSRF_SLOT, _PATH_SLOT = "\x00csrf_token\x00", "\x00next_path\x00"
 
 
 @register.simple_tag
