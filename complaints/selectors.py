@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, or_
 from typing import Any, NamedTuple
@@ -33,6 +33,7 @@ from complaints.models import (
     ServiceStandard,
     Visibility,
 )
+from config.kept import kept
 from workflow.clocks import counts_for_next_due
 from workflow.models import CLOCK_STATUS, Clock, Event
 from workflow.permissions import GRANTS_READ, Actor, Grant, grants_of
@@ -576,16 +577,12 @@ def scope_sql(actor: Actor, alias: str) -> tuple[str, tuple[Any, ...]] | None:
     if actor.kind != "staff":
         return None
     key = (alias, actor.grants, actor.user.pk if actor.user is not None else None)
-    if key not in _SCOPES:
-        if len(_SCOPES) >= SCOPES_KEPT:
-            _SCOPES.clear()
-        _SCOPES[key] = _compiled_scope(actor, alias)
-    return _SCOPES[key]
+    return kept(_SCOPES, SCOPES_KEPT, key, lambda: _compiled_scope(actor, alias))
 
 
 # The scopes scope_sql keeps, each a few hundred bytes: a process keeps at most this many.
 SCOPES_KEPT = 4096
-_SCOPES: dict[tuple[str, tuple[Grant, ...], Any], tuple[str, tuple[Any, ...]] | None] = {}
+_SCOPES: dict[Hashable, tuple[str, tuple[Any, ...]] | None] = {}
 
 
 def _compiled_scope(actor: Actor, alias: str) -> tuple[str, tuple[Any, ...]] | None:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.kept import kept
 from workflow.states import ClockName, ClockStatus, Role, State, TimeUnit
 
 register = template.Library()
@@ -60,11 +61,12 @@ def zone_label(zone: str) -> str:
 def local(value: dt.datetime | None, zone: str) -> str:
     """`{{ complaint.received_at|local:complaint.agency.time_zone }}` →
     "Senin, 2 Februari 2026 09.00 WIB"."""
-    if value is None:
-        return ""
+    return "" if value is None else _local(value, zone, translation.get_language())
+
+
+def _local(value: dt.datetime, zone: str, language: str | None) -> str:
     moment = timezone.localtime(value, _zone(zone))
-    return _local_text(moment.date(), moment.hour, moment.minute, zone,
-                       translation.get_language())
+    return _local_text(moment.date(), moment.hour, moment.minute, zone, language)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -117,13 +119,8 @@ def frame(context: Context, name: str) -> str:
     signed_in = user is not None and user.is_authenticated
     key = (name, translation.get_language(), get_script_prefix(), signed_in,
            user.get_username() if signed_in else "", bool(context.get("can_intake")))
-    html = _FRAMES.get(key)
-    if html is None:
-        html = get_template(name).render({"user": user, "can_intake": key[-1],
-                                          "csrf_token": _CSRF_SLOT, "next_path": _PATH_SLOT})
-        if len(_FRAMES) >= FRAMES_KEPT:
-            _FRAMES.clear()
-        _FRAMES[key] = html
+    html = kept(_FRAMES, FRAMES_KEPT, key, lambda: get_template(name).render({
+        "user": user, "can_intake": key[-1], "csrf_token": _CSRF_SLOT, "next_path": _PATH_SLOT}))
     # The path last: what it puts in is never searched for a slot.
     return mark_safe(html.replace(_CSRF_SLOT, get_token(request))
                      .replace(_PATH_SLOT, escape(request.get_full_path())))
@@ -132,7 +129,7 @@ def frame(context: Context, name: str) -> str:
 # What frame keeps: at most this many frames a process (a few KB each), and the slots it
 # fills, which nothing a page writes can hold (a NUL is never in a template or a path).
 FRAMES_KEPT = 4096
-_FRAMES: dict[tuple[Any, ...], str] = {}
+_FRAMES: dict[Hashable, str] = {}
 _CSRF_SLOT, _PATH_SLOT = "\x00csrf_token\x00", "\x00next_path\x00"
 
 
@@ -197,10 +194,12 @@ class _TimeWriter(NamedTuple):
         return cls(timezone.get_current_timezone(), translation.get_language())
 
     def __call__(self, value: dt.datetime, zone: str) -> str:
-        moment = value.astimezone(_zone(zone))
-        text = _local_text(moment.date(), moment.hour, moment.minute, zone, self.language)
         return (f'<time datetime="{value.astimezone(self.current).isoformat()}">'
-                f"{escape(text)}</time>")
+                f"{escape(self.text(value, zone))}</time>")
+
+    def text(self, value: dt.datetime, zone: str) -> str:
+        """`value|local:zone`."""
+        return _local(value, zone, self.language)
 
 
 def _queue_row(row: Any, words: _PageWords, link: tuple[str, str, str], time: _TimeWriter
@@ -276,16 +275,16 @@ def _deadline_row(clock: Any, zone: str, now: dt.datetime, time: _TimeWriter) ->
             "amount": clock.extended_by, "unit": unit}
         notes += f'<br><span class="hint">{extended} {escape(clock.extension_reason)}</span>'
     if clock.stopped_at is not None:
-        notes += _hint_at(gettext("Stopped"), clock.stopped_at, zone)
+        notes += _hint(gettext("Stopped"), time.text(clock.stopped_at, zone))
     if clock.paused_at is not None:
-        notes += _hint_at(gettext("Paused since"), clock.paused_at, zone)
+        notes += _hint(gettext("Paused since"), time.text(clock.paused_at, zone))
     return (f'<tr><th scope="row">{name}<br><span class="hint">{clock.duration} {unit}'
             f"</span></th><td>{time(clock.due_at, zone)}{notes}</td>"
             f"<td>{_status_badge(clock.status(now))}</td></tr>")
 
 
-def _hint_at(words: str, moment: dt.datetime, zone: str) -> str:
-    return f'<br><span class="hint">{escape(words)} {escape(local(moment, zone))}</span>'
+def _hint(words: str, moment: str) -> str:
+    return f'<br><span class="hint">{escape(words)} {escape(moment)}</span>'
 
 
 # Lookups in a dict: get_name_display() rebuilds the field's choices, and Choices.values
@@ -332,15 +331,11 @@ def staff_field(field: BoundField, quiet: bool = False) -> str:
     it is made of is, and a queue page's seven filters, widgets and all, were more than half
     of its template's time (docs/performance.md, finding 34): each process keeps the HTML of
     the fields whose every part `_field_key` can name, under that key."""
+    def render() -> str:
+        return get_template("staff/_field.html").render({"field": field, "quiet": quiet})
+
     key = _field_key(field, quiet)
-    html = _KEPT_FIELDS.get(key) if key is not None else None
-    if html is None:
-        html = get_template("staff/_field.html").render({"field": field, "quiet": quiet})
-        if key is not None:
-            if len(_KEPT_FIELDS) >= KEPT_FIELDS_LIMIT:
-                _KEPT_FIELDS.clear()
-            _KEPT_FIELDS[key] = html
-    return html
+    return render() if key is None else kept(_KEPT_FIELDS, KEPT_FIELDS_LIMIT, key, render)
 
 
 # The HTML kept by staff_field; a process keeps at most this many fields (a few KB each).
